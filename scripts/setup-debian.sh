@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every system package MissionCall needs to build, run and test on Debian/Ubuntu.
+# Idempotent: packages already present are skipped by apt. Needs root (or sudo).
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PKGS=(
+  # build: Tauri (webkit2gtk 4.1) and keyring's Secret Service backend (libdbus, pkg-config)
+  build-essential pkg-config libssl-dev libdbus-1-dev
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  # run headless, screenshots
+  xvfb xauth xdotool imagemagick dbus
+  # a real keychain and real notifications
+  gnome-keyring libsecret-tools dunst libnotify-bin
+  # browser and WebDriver tests
+  chromium webkit2gtk-driver
+  # packaging tests
+  rpm file
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all system packages present"
+fi
