@@ -24,7 +24,7 @@ pub mod retry;
 pub mod webhook;
 pub mod wire;
 
-pub use client::{ApiKey, Client, ClientBuilder, Tasks};
+pub use client::{check_base_url, ApiKey, Client, ClientBuilder, Tasks};
 pub use error::{Error, Result};
 pub use retry::RetryPolicy;
 pub use wire::{NewTask, Task, TaskId, TaskResult, TaskStatus, DEFAULT_BASE_URL};

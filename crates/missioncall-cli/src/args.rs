@@ -1,0 +1,119 @@
+//! The command line, as clap reads it. Only parsing lives here; `run.rs` does the work.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  ok
+  1  other error
+  2  usage error (bad flags or arguments; a call not confirmed)
+  3  invalid input: nothing was sent (bad number, empty task, duplicate call, no key)
+  4  the service refused (400, 401, 403, 404, 409)
+  5  still rate-limited after retries
+  6  network failure, nothing was sent: safe to retry
+  7  outcome unknown: the request may have been processed (do NOT blindly retry a call)
+
+Environment:
+  WORKAPI_API_KEY       the API key (else the system keychain; see `missioncall key set`)
+  MISSIONCALL_BASE_URL  the service address
+  MISSIONCALL_DATA_DIR  where the call history lives (shared with the desktop app)";
+
+/// Place phone calls with the WorkAPI.ai voice agent, follow them, and search their history.
+#[derive(Parser, Debug)]
+#[command(name = "missioncall", version, about, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted before or after the subcommand.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// The service address (https; plain http only for this computer).
+    #[arg(long, global = true, env = "MISSIONCALL_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Folder of the call history and settings.
+    #[arg(long, global = true, env = "MISSIONCALL_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Seconds to wait for each request's answer.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Send the agent to call NUMBER with the mission TASK (asks for confirmation).
+    Call {
+        /// The number: international (+44 20 ...), or national with --region.
+        number: String,
+        /// What the agent should get done, in plain words.
+        task: String,
+        /// Country of a national number (ISO code, e.g. GB, US).
+        #[arg(long, value_name = "CC")]
+        region: Option<String>,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Follow the call until it ends, printing each change.
+        #[arg(long)]
+        wait: bool,
+        /// Place it even if the same call was placed in the last 10 minutes.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show a task's status at the service (ID: the task id).
+    Status { id: String },
+    /// Cancel a task while it is still waiting or assigned (ID: the task id).
+    Cancel { id: String },
+    /// List calls in the local history, newest first.
+    History {
+        /// Only calls in this status (pending, completed, unknown_outcome, ...).
+        #[arg(long)]
+        status: Option<String>,
+        /// Words to find in the task, transcript, summary or number.
+        #[arg(long)]
+        search: Option<String>,
+        /// How many calls to show (at most 500).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Check phone numbers without calling anyone. `-` reads lines from stdin, each
+    /// `NUMBER` or `REGION<TAB>NUMBER`.
+    Validate {
+        #[arg(required = true, value_name = "NUMBER")]
+        numbers: Vec<String>,
+        /// Country of national numbers (ISO code).
+        #[arg(long, value_name = "CC")]
+        region: Option<String>,
+    },
+    /// Manage the API key in the system keychain.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+    /// Run the WorkAPI simulator on this computer (nobody is called).
+    Sim {
+        /// Port (0 = any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// How much faster than real time calls progress.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyAction {
+    /// Store the key (read from stdin, never from the command line).
+    Set,
+    /// Remove the key from the keychain.
+    Clear,
+    /// Show whether a key is set (only its last 4 characters).
+    Status,
+}

@@ -1,0 +1,85 @@
+//! Exit codes: one table, documented in `--help` and the README.
+
+use missioncall_core::Error as CoreError;
+use workapi::Error as ApiError;
+
+pub const OK: i32 = 0;
+pub const OTHER: i32 = 1;
+pub const USAGE: i32 = 2;
+pub const INVALID_INPUT: i32 = 3;
+pub const REFUSED: i32 = 4;
+pub const RATE_LIMITED: i32 = 5;
+pub const NETWORK: i32 = 6;
+pub const UNKNOWN_OUTCOME: i32 = 7;
+
+/// A failure to report: a message for stderr and an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+fn api_code(e: &ApiError) -> i32 {
+    match e {
+        ApiError::Validation { .. }
+        | ApiError::Unauthorized
+        | ApiError::Forbidden
+        | ApiError::NotFound
+        | ApiError::InvalidStatus { .. } => REFUSED,
+        ApiError::RateLimited { .. } => RATE_LIMITED,
+        ApiError::Connect { .. } | ApiError::Network { .. } => NETWORK,
+        ApiError::UnknownOutcome { .. } => UNKNOWN_OUTCOME,
+        ApiError::InsecureBaseUrl { .. } | ApiError::InvalidBaseUrl { .. } => USAGE,
+        ApiError::InvalidApiKey | ApiError::InvalidTaskId { .. } => INVALID_INPUT,
+        ApiError::Server { .. } | ApiError::Decode { .. } | ApiError::Build { .. } => OTHER,
+    }
+}
+
+impl From<CoreError> for Failure {
+    fn from(e: CoreError) -> Self {
+        let code = match &e {
+            CoreError::InvalidPhone(_)
+            | CoreError::InvalidTask { .. }
+            | CoreError::Duplicate { .. }
+            | CoreError::NoKey
+            | CoreError::NoTask { .. }
+            | CoreError::TaskMismatch { .. }
+            | CoreError::TaskAlreadyKnown { .. } => INVALID_INPUT,
+            CoreError::Api(api) => api_code(api),
+            CoreError::UnknownOutcome { .. } => UNKNOWN_OUTCOME,
+            CoreError::NotCancellable { .. } => REFUSED,
+            CoreError::History(_)
+            | CoreError::Secrets(_)
+            | CoreError::Settings { .. }
+            | CoreError::Demo { .. } => OTHER,
+        };
+        Failure::new(code, e.to_string())
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::new(api_code(&e), e.to_string())
+    }
+}
+
+impl From<missioncall_core::history::HistoryError> for Failure {
+    fn from(e: missioncall_core::history::HistoryError) -> Self {
+        Failure::new(OTHER, e.to_string())
+    }
+}
+
+impl From<missioncall_core::secrets::SecretsError> for Failure {
+    fn from(e: missioncall_core::secrets::SecretsError) -> Self {
+        Failure::new(OTHER, e.to_string())
+    }
+}

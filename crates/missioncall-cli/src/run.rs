@@ -1,0 +1,439 @@
+//! The subcommands: each builds what it needs from the core and prints the outcome.
+
+use crate::args::{Cli, Command, Global, KeyAction};
+use crate::exit::{self, Failure};
+use crate::output::{call_detail, call_line, json_line, CallJson};
+use missioncall_core::calls::{self, CallRequest, Calls};
+use missioncall_core::history::{History, HistoryFilter};
+use missioncall_core::phone;
+use missioncall_core::secrets::{KeySource, Secrets};
+use missioncall_core::settings::Settings;
+use missioncall_core::status::describe;
+use missioncall_core::tracker::{Tracker, TrackerConfig, TrackerEvent};
+use missioncall_core::Error as CoreError;
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use workapi::{Client, TaskId};
+
+type Out = Result<i32, Failure>;
+
+/// Runs one command; returns the exit code.
+pub async fn run(cli: Cli) -> Out {
+    let g = cli.global;
+    match cli.command {
+        Command::Call {
+            number,
+            task,
+            region,
+            yes,
+            wait,
+            force,
+        } => call(&g, &number, &task, region.as_deref(), yes, wait, force).await,
+        Command::Status { id } => status(&g, &id).await,
+        Command::Cancel { id } => cancel(&g, &id).await,
+        Command::History {
+            status,
+            search,
+            limit,
+        } => history(&g, status, search, limit),
+        Command::Validate { numbers, region } => validate(&g, &numbers, region.as_deref()),
+        Command::Key { action } => key(&g, action),
+        Command::Sim { port, speed } => sim(&g, port, speed).await,
+    }
+}
+
+fn data_dir(g: &Global) -> Result<PathBuf, Failure> {
+    match &g.data_dir {
+        Some(d) if !d.as_os_str().is_empty() => Ok(d.clone()),
+        _ => missioncall_core::history::default_data_dir().ok_or_else(|| {
+            Failure::new(
+                exit::OTHER,
+                "Could not find a folder for the call history. Set MISSIONCALL_DATA_DIR or use --data-dir.",
+            )
+        }),
+    }
+}
+
+fn open_history(g: &Global) -> Result<Arc<History>, Failure> {
+    Ok(Arc::new(History::open_in_dir(&data_dir(g)?)?))
+}
+
+fn settings(g: &Global) -> Settings {
+    data_dir(g).map(|d| Settings::load(&d)).unwrap_or_default()
+}
+
+fn client(g: &Global) -> Result<Client, Failure> {
+    let Some((key, _)) = Secrets::system().load()? else {
+        return Err(CoreError::NoKey.into());
+    };
+    let base = g
+        .base_url
+        .clone()
+        .unwrap_or_else(|| settings(g).effective_base_url());
+    if !(g.timeout.is_finite() && g.timeout > 0.0 && g.timeout <= 3600.0) {
+        return Err(Failure::new(
+            exit::USAGE,
+            "--timeout must be a number of seconds between 0 and 3600.",
+        ));
+    }
+    Ok(Client::builder(key)
+        .base_url(base)
+        .timeout(Duration::from_secs_f64(g.timeout))
+        .connect_timeout(Duration::from_secs_f64(g.timeout.min(10.0)))
+        .build()?)
+}
+
+fn service(g: &Global) -> Result<Calls, Failure> {
+    let dir = data_dir(g)?;
+    let history = Arc::new(History::open_in_dir(&dir)?);
+    Ok(Calls::new(history, client(g)?, false)
+        .with_lost_ids_file(dir.join("unrecorded-task-ids.txt")))
+}
+
+/// Asks "Place this call?" on the terminal; refuses when there is no terminal to ask on.
+fn confirm(prompt: &str) -> Result<bool, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(
+            exit::USAGE,
+            "Not placing the call: it needs a confirmation and there is no terminal to ask on. Add --yes to confirm.",
+        ));
+    }
+    eprint!("{prompt} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::new(exit::OTHER, e.to_string()))?;
+    Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
+}
+
+async fn call(
+    g: &Global,
+    number: &str,
+    task: &str,
+    region: Option<&str>,
+    yes: bool,
+    wait: bool,
+    force: bool,
+) -> Out {
+    let req = CallRequest {
+        number,
+        region,
+        task,
+        force,
+    };
+    // Validate first: nothing is sent, and no key is needed, for invalid input.
+    let prepared = calls::prepare(&req)?;
+    let service = service(g)?;
+    if !yes {
+        let country = prepared
+            .phone
+            .region
+            .as_deref()
+            .and_then(|r| phone::regions().into_iter().find(|x| x.code == r))
+            .map(|r| format!(" ({})", r.name))
+            .unwrap_or_default();
+        eprintln!(
+            "The agent will call {}{country}",
+            prepared.phone.international
+        );
+        eprintln!("  dialled as: {}", prepared.phone.e164);
+        eprintln!("  task: {}", prepared.task);
+        if !confirm("Place this call?")? {
+            eprintln!("Not placed. Nothing was sent.");
+            return Ok(exit::USAGE);
+        }
+    }
+    let record = service.place(&req).await?;
+    if g.json {
+        json_line(&CallJson::from(&record));
+    } else {
+        println!(
+            "Call #{} placed: task {} — {}",
+            record.id,
+            record.task_id.as_deref().unwrap_or("?"),
+            describe(&record.status)
+        );
+    }
+    if !wait || missioncall_core::history::is_terminal(&record.status) {
+        return Ok(exit::OK);
+    }
+    follow(g, service, record.task_id.unwrap_or_default()).await
+}
+
+/// Follows one task with the tracker until it ends, printing each change.
+async fn follow(g: &Global, service: Calls, task_id: String) -> Out {
+    let speed = std::env::var("MISSIONCALL_POLL_SPEED")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(1.0);
+    let tracker = Tracker::start(service.clone(), TrackerConfig::scaled(speed));
+    let mut events = tracker.subscribe();
+    tracker.follow(&task_id);
+    loop {
+        tokio::select! {
+            ev = events.recv() => match ev {
+                Ok(TrackerEvent::Updated(rec)) if rec.task_id.as_deref() == Some(task_id.as_str()) => {
+                    if g.json {
+                        json_line(&CallJson::from(&rec));
+                    } else {
+                        println!("{} — {}", rec.task_id.as_deref().unwrap_or("?"), describe(&rec.status));
+                        if rec.status == "completed" {
+                            print!("{}", call_detail(&rec));
+                        }
+                    }
+                    if missioncall_core::history::is_terminal(&rec.status) {
+                        tracker.shutdown().await;
+                        return Ok(exit::OK);
+                    }
+                }
+                Ok(TrackerEvent::Network { online: false, message }) => {
+                    eprintln!("Offline: {}. Still trying…", message.unwrap_or_default());
+                }
+                Ok(TrackerEvent::ServiceProblem { message }) => {
+                    tracker.shutdown().await;
+                    return Err(Failure::new(exit::REFUSED, message));
+                }
+                Ok(_) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => return Ok(exit::OTHER),
+            },
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("Stopped following. The call goes on; check it later with `missioncall status {task_id}`.");
+                tracker.shutdown().await;
+                return Ok(130);
+            }
+        }
+    }
+}
+
+async fn status(g: &Global, id: &str) -> Out {
+    let service = service(g)?;
+    let (task, known) = service.status_by_task_id(id).await?;
+    if g.json {
+        json_line(&serde_json::json!({
+            "task_id": task.id.as_str(),
+            "task_number": task.number,
+            "status": task.status.as_str(),
+            "status_text": describe(task.status.as_str()),
+            "summary": task.result.as_ref().and_then(|r| r.summary.as_deref()),
+            "transcript": task.result.as_ref().and_then(|r| r.transcript.as_deref()),
+            "call": known.as_ref().map(CallJson::from),
+        }));
+    } else if let Some(rec) = known {
+        print!("{}", call_detail(&rec));
+    } else {
+        println!("Task {} — {}", task.id, describe(task.status.as_str()));
+        if let Some(s) = task.result.as_ref().and_then(|r| r.summary.as_deref()) {
+            println!("  Summary: {s}");
+        }
+        println!("  (This task is not in this computer's history.)");
+    }
+    Ok(exit::OK)
+}
+
+async fn cancel(g: &Global, id: &str) -> Out {
+    let service = service(g)?;
+    let tid = TaskId::parse(id)?;
+    let known = service.history().get_by_task_id(tid.as_str())?;
+    let status = match known {
+        Some(rec) => service.cancel(rec.id).await?.status,
+        None => service
+            .client()
+            .tasks()
+            .cancel(&tid)
+            .await
+            .map_err(|e| match e {
+                workapi::Error::InvalidStatus { .. } => Failure::new(
+                    exit::REFUSED,
+                    "This task can no longer be cancelled: work on it has begun or it has ended.",
+                ),
+                e => e.into(),
+            })?
+            .status
+            .as_str()
+            .to_owned(),
+    };
+    if g.json {
+        json_line(&serde_json::json!({ "task_id": id, "status": status }));
+    } else {
+        println!("Task {id} — {}", describe(&status));
+    }
+    Ok(exit::OK)
+}
+
+fn history(g: &Global, status: Option<String>, search: Option<String>, limit: u32) -> Out {
+    let h = open_history(g)?;
+    let rows = h.list(&HistoryFilter {
+        status,
+        search,
+        demo: None,
+        limit: limit.clamp(1, 500),
+        offset: 0,
+    })?;
+    if g.json {
+        let items: Vec<CallJson> = rows.iter().map(CallJson::from).collect();
+        json_line(&items);
+    } else if rows.is_empty() {
+        println!("No calls found.");
+    } else {
+        for r in &rows {
+            println!("{}", call_line(r));
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn validate(g: &Global, numbers: &[String], region: Option<&str>) -> Out {
+    let mut inputs: Vec<(Option<String>, String)> = Vec::new();
+    if numbers.len() == 1 && numbers[0] == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::new(exit::USAGE, format!("Could not read stdin: {e}")))?;
+        for line in text.lines() {
+            match line.split_once('\t') {
+                Some((r, n)) => inputs.push((
+                    Some(r.trim().to_owned()).filter(|r| !r.is_empty()),
+                    n.to_owned(),
+                )),
+                None => inputs.push((None, line.to_owned())),
+            }
+        }
+    } else {
+        inputs.extend(numbers.iter().map(|n| (None, n.clone())));
+    }
+    let mut all_valid = true;
+    for (line_region, number) in &inputs {
+        let r = line_region.as_deref().or(region);
+        let check = phone::check(number, r);
+        all_valid &= check.valid;
+        if g.json {
+            json_line(&check);
+        } else if check.valid {
+            println!(
+                "ok    {:<24} {}  ({}{})",
+                number,
+                check.e164.as_deref().unwrap_or(""),
+                check.region.as_deref().unwrap_or("?"),
+                check
+                    .international
+                    .as_deref()
+                    .map(|i| format!(", {i}"))
+                    .unwrap_or_default()
+            );
+        } else {
+            println!(
+                "error {:<24} {}",
+                number,
+                check.reason.as_deref().unwrap_or("not valid")
+            );
+        }
+    }
+    Ok(if all_valid {
+        exit::OK
+    } else {
+        exit::INVALID_INPUT
+    })
+}
+
+fn key(g: &Global, action: KeyAction) -> Out {
+    let secrets = Secrets::system();
+    match action {
+        KeyAction::Set => {
+            let text = if std::io::stdin().is_terminal() {
+                rpassword::prompt_password(
+                    "Paste your WorkAPI key (it will not be shown) and press Enter: ",
+                )
+                .map_err(|e| Failure::new(exit::OTHER, format!("Could not read the key: {e}")))?
+            } else {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s).map_err(|e| {
+                    Failure::new(
+                        exit::OTHER,
+                        format!("Could not read the key from stdin: {e}"),
+                    )
+                })?;
+                s
+            };
+            let key = secrets.set_text(text.trim()).map_err(|e| {
+                let code = match e {
+                    missioncall_core::secrets::SecretsError::InvalidKey => exit::INVALID_INPUT,
+                    _ => exit::OTHER,
+                };
+                Failure::new(code, e.to_string())
+            })?;
+            if g.json {
+                json_line(&serde_json::json!({ "set": true, "last4": key.last4() }));
+            } else {
+                println!("Key saved in the system keychain ({}).", key.masked());
+            }
+            if std::env::var(missioncall_core::secrets::ENV_KEY).is_ok_and(|v| !v.trim().is_empty())
+            {
+                eprintln!("Note: WORKAPI_API_KEY is set in this environment and takes precedence over the keychain.");
+            }
+        }
+        KeyAction::Clear => {
+            let removed = secrets.clear()?;
+            if g.json {
+                json_line(&serde_json::json!({ "removed": removed }));
+            } else if removed {
+                println!("Key removed from the system keychain.");
+            } else {
+                println!("No key was stored in the system keychain.");
+            }
+        }
+        KeyAction::Status => {
+            let st = secrets.status()?;
+            if g.json {
+                json_line(&st);
+            } else if st.set {
+                let from = match st.source {
+                    Some(KeySource::Env) => "from WORKAPI_API_KEY",
+                    _ => "in the system keychain",
+                };
+                let mask = st
+                    .last4
+                    .map(|l| format!("•••• {l}"))
+                    .unwrap_or_else(|| "••••".into());
+                println!("A key is set ({mask}), {from}.");
+            } else {
+                println!("No key is set. Run `missioncall key set` and paste your key.");
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+async fn sim(g: &Global, port: u16, speed: f64) -> Out {
+    if !(speed.is_finite() && speed > 0.0) {
+        return Err(Failure::new(
+            exit::USAGE,
+            "--speed must be a positive number.",
+        ));
+    }
+    let cfg = workapi_sim::SimConfig {
+        port,
+        speed,
+        ..workapi_sim::SimConfig::default()
+    };
+    let handle = workapi_sim::Sim::start(cfg)
+        .await
+        .map_err(|e| Failure::new(exit::OTHER, format!("The simulator could not start: {e}")))?;
+    if g.json {
+        json_line(
+            &serde_json::json!({ "base_url": handle.base_url(), "key": workapi_sim::DEMO_KEY }),
+        );
+    } else {
+        println!("WorkAPI simulator running at {}", handle.base_url());
+        println!("Demo key: {}", workapi_sim::DEMO_KEY);
+        println!("Nobody is called. Press Ctrl-C to stop.");
+    }
+    let _ = std::io::stdout().flush();
+    let _ = tokio::signal::ctrl_c().await;
+    handle.shutdown().await;
+    Ok(exit::OK)
+}

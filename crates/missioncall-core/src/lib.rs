@@ -1,0 +1,20 @@
+//! missioncall-core: the product's logic, with no window and no Tauri.
+//!
+//! Phone numbers ([`phone`]), placing calls ([`calls`]), the local history ([`history`]), the
+//! tracker that follows live tasks ([`tracker`]), the API key in the keychain ([`secrets`]),
+//! transcripts ([`transcript`]), settings ([`settings`]) and statuses in plain words
+//! ([`status`]). The desktop shell and the CLI are thin layers over this crate.
+
+pub mod calls;
+pub mod error;
+pub mod export;
+pub mod history;
+pub mod phone;
+pub mod secrets;
+pub mod session;
+pub mod settings;
+pub mod status;
+pub mod tracker;
+pub mod transcript;
+
+pub use error::{Error, Result};

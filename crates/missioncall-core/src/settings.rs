@@ -1,0 +1,203 @@
+//! User settings shared by the app and the CLI: a small JSON file in the data folder.
+//!
+//! It holds the service address, the default region, notification and theme preferences. It must
+//! never hold the API key (that lives in the keychain, see [`crate::secrets`]). A missing or
+//! unreadable file gives the defaults (an unreadable one is kept aside, never overwritten
+//! silently). `MISSIONCALL_BASE_URL` overrides the stored address for one run.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Overrides the stored service address.
+pub const ENV_BASE_URL: &str = "MISSIONCALL_BASE_URL";
+/// The settings file's name in the data folder.
+pub const FILE_NAME: &str = "settings.json";
+
+/// Which status changes raise a notification.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyLevel {
+    /// Every change.
+    #[default]
+    All,
+    /// Only results: done, cancelled, outcome unknown.
+    Results,
+    /// None.
+    Off,
+}
+
+impl NotifyLevel {
+    /// Whether a change to `status` should notify.
+    pub fn wants(self, status: &str) -> bool {
+        match self {
+            NotifyLevel::All => true,
+            NotifyLevel::Results => {
+                !matches!(status, "pending" | "accepted" | "in_progress" | "sending")
+            }
+            NotifyLevel::Off => false,
+        }
+    }
+}
+
+/// Light, dark, or as the system says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Follow the system.
+    #[default]
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+/// The settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The service address (https; http only for loopback).
+    pub base_url: String,
+    /// The region for national numbers, e.g. `GB`; `None` = from the system locale.
+    pub default_region: Option<String>,
+    /// Notifications.
+    pub notifications: NotifyLevel,
+    /// Theme.
+    pub theme: Theme,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            base_url: workapi::DEFAULT_BASE_URL.to_owned(),
+            default_region: None,
+            notifications: NotifyLevel::All,
+            theme: Theme::System,
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the settings in `dir` (defaults when there is no file). An unreadable file is
+    /// renamed `settings.json.bad` and the defaults are used.
+    pub fn load(dir: &Path) -> Settings {
+        let path = dir.join(FILE_NAME);
+        let Ok(bytes) = std::fs::read(&path) else {
+            return Settings::default();
+        };
+        match serde_json::from_slice::<Settings>(&bytes) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("settings file unreadable ({e}); using defaults");
+                let _ = std::fs::rename(&path, path.with_extension("json.bad"));
+                Settings::default()
+            }
+        }
+    }
+
+    /// Checks and writes the settings in `dir` atomically (write, sync, rename).
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let checked = self.validated()?;
+        std::fs::create_dir_all(dir).map_err(settings_err)?;
+        let path = dir.join(FILE_NAME);
+        let tmp: PathBuf = dir.join(format!("{FILE_NAME}.tmp"));
+        let json = serde_json::to_vec_pretty(&checked).map_err(|e| Error::Settings {
+            detail: e.to_string(),
+        })?;
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp).map_err(settings_err)?;
+            f.write_all(&json).map_err(settings_err)?;
+            f.sync_all().map_err(settings_err)?;
+        }
+        std::fs::rename(&tmp, &path).map_err(settings_err)?;
+        Ok(())
+    }
+
+    /// The settings with their address checked and the region normalised.
+    pub fn validated(&self) -> Result<Settings> {
+        let url = workapi::check_base_url(&self.base_url)?;
+        let region = match self.default_region.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(r) => {
+                let r = r.to_ascii_uppercase();
+                if !crate::phone::regions().iter().any(|x| x.code == r) {
+                    return Err(Error::InvalidPhone(
+                        crate::phone::InvalidPhone::UnknownRegion(r),
+                    ));
+                }
+                Some(r)
+            }
+        };
+        Ok(Settings {
+            base_url: url.to_string(),
+            default_region: region,
+            ..self.clone()
+        })
+    }
+
+    /// The address to use now: `MISSIONCALL_BASE_URL` when set, else the stored one.
+    pub fn effective_base_url(&self) -> String {
+        match std::env::var(ENV_BASE_URL) {
+            Ok(v) if !v.trim().is_empty() => v.trim().to_owned(),
+            _ => self.base_url.clone(),
+        }
+    }
+}
+
+fn settings_err(e: std::io::Error) -> Error {
+    Error::Settings {
+        detail: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Settings::load(dir.path()), Settings::default());
+        let s = Settings {
+            base_url: "http://127.0.0.1:9/x".into(),
+            default_region: Some("gb".into()),
+            notifications: NotifyLevel::Results,
+            theme: Theme::Dark,
+        };
+        s.save(dir.path()).unwrap();
+        let back = Settings::load(dir.path());
+        assert_eq!(back.default_region.as_deref(), Some("GB"));
+        assert_eq!(back.notifications, NotifyLevel::Results);
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        assert!(!text.contains("key"));
+    }
+
+    #[test]
+    fn insecure_addresses_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Settings {
+            base_url: "http://example.com/x".into(),
+            ..Settings::default()
+        };
+        assert!(s.save(dir.path()).is_err());
+        assert!(!dir.path().join(FILE_NAME).exists());
+    }
+
+    #[test]
+    fn a_corrupt_file_is_kept_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), b"{not json").unwrap();
+        assert_eq!(Settings::load(dir.path()), Settings::default());
+        assert!(dir.path().join("settings.json.bad").exists());
+    }
+
+    #[test]
+    fn notification_levels() {
+        assert!(NotifyLevel::All.wants("accepted"));
+        assert!(!NotifyLevel::Results.wants("accepted"));
+        assert!(NotifyLevel::Results.wants("completed"));
+        assert!(!NotifyLevel::Off.wants("completed"));
+    }
+}
