@@ -1,0 +1,120 @@
+//! The one error type of the call history, with messages a person can act on.
+//!
+//! Every variant says what went wrong and what to do next. It must never carry an API key or
+//! the content of a call (transcripts stay on the disk, not in logs).
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while reading or writing the local call history.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    /// The history file (or its folder) could not be opened or set up.
+    #[error(
+        "could not open the call history at {path}: {source}. Check that the folder exists, that \
+         you may write to it, and that the file is a MissionCall history."
+    )]
+    Open {
+        /// The file that was being opened.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+
+    /// The folder meant to hold the history could not be created.
+    #[error(
+        "could not create the folder {path} for the call history: {source}. Check that you may \
+         write there, or set MISSIONCALL_DATA_DIR to a folder you own."
+    )]
+    CreateDir {
+        /// The folder that was being created.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+
+    /// The file at the path is an SQLite database that belongs to another application.
+    #[error(
+        "{path} is not a MissionCall call history (it belongs to another application); it was \
+         left untouched. Choose another file or folder."
+    )]
+    ForeignDatabase {
+        /// The file that was refused.
+        path: PathBuf,
+    },
+
+    /// A query or write failed inside SQLite.
+    #[error("the call history could not be read or written: {0}. Try again; if it keeps happening, run an integrity check.")]
+    Sqlite(#[from] rusqlite::Error),
+
+    /// No call with this id is in the history.
+    #[error("there is no call number {0} in the history; it may have been made on another computer or with another data folder.")]
+    NotFound(i64),
+
+    /// No call in the history is linked to this service task id.
+    #[error("no call in the history is linked to task {0}; it may have been created by another app using the same key.")]
+    TaskNotFound(String),
+
+    /// The call is already linked to a different task id; replacing it would lose a task id.
+    #[error(
+        "call {id} is already linked to task {existing}; it was not changed to {given}, so that no \
+         task id is ever lost. Record the new task as a separate call."
+    )]
+    TaskIdConflict {
+        /// The call that was being linked.
+        id: i64,
+        /// The task id already on record.
+        existing: String,
+        /// The task id that was refused.
+        given: String,
+    },
+
+    /// The task id is already recorded on another call.
+    #[error("task {task_id} is already recorded on call {other_id}; open that call instead.")]
+    TaskIdTaken {
+        /// The task id that was refused.
+        task_id: String,
+        /// The call that already holds it.
+        other_id: i64,
+    },
+
+    /// The service already created a task for this call, so its outcome is known.
+    #[error(
+        "call {id} already has task {task_id} on the service, so it cannot be marked as not placed \
+         or of unknown outcome; follow the task instead."
+    )]
+    AlreadyCreated {
+        /// The call.
+        id: i64,
+        /// The task the service created for it.
+        task_id: String,
+    },
+
+    /// Upgrading the history file to a newer layout failed; nothing was changed.
+    #[error(
+        "could not upgrade the call history to layout version {version}: {source}. Nothing was \
+         changed; make sure the disk is not full and no other program is stuck holding the file, \
+         then start MissionCall again."
+    )]
+    Migration {
+        /// The layout version that was being applied.
+        version: u32,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+
+    /// The history was written by a newer MissionCall; this version will not touch it.
+    #[error(
+        "this call history was written by a newer version of MissionCall (layout {found}; this \
+         version understands up to {supported}). It was left untouched: update MissionCall to \
+         open it."
+    )]
+    NewerSchema {
+        /// The layout version found in the file.
+        found: u32,
+        /// The newest layout version this build understands.
+        supported: u32,
+    },
+}
+
+/// The result of a call-history operation.
+pub type Result<T> = std::result::Result<T, HistoryError>;

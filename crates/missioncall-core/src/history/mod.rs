@@ -1,0 +1,679 @@
+//! The local call history: every call the user asked for, the service task it became, each
+//! status seen and the result, in one SQLite file that both the CLI and the desktop app open.
+//!
+//! The service has no "list my tasks" endpoint, so this file is the ONLY record of which task
+//! ids exist. Hence the rules this module keeps: an attempt is committed to disk (WAL,
+//! `synchronous=FULL`) before the request is sent; a task id, once written, is never replaced,
+//! cleared or deleted; a status the service invents is stored as is; a file written by a newer
+//! version is refused untouched. It must never store an API key, never send anything over the
+//! network, and never pass user text to SQL or FTS5 except as bound parameters and quoted
+//! phrases (see `search.rs`).
+//!
+//! Share one [`History`] as `Arc<History>`; its methods take `&self` and serialise on an
+//! internal mutex. Several processes may open the same file at once: every write is a short
+//! `BEGIN IMMEDIATE` transaction and waits up to [`schema::BUSY_TIMEOUT`] for the others.
+
+mod error;
+pub mod schema;
+pub mod search;
+pub mod status;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::{Type, Value};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+use serde::Serialize;
+
+pub use error::{HistoryError, Result};
+pub use status::{is_live, is_terminal};
+
+/// The history's file name inside the data folder.
+pub const FILE_NAME: &str = "history.sqlite3";
+/// Environment variable that, when set and not empty, replaces the default data folder.
+pub const DATA_DIR_ENV: &str = "MISSIONCALL_DATA_DIR";
+/// Rows returned by [`History::list`] when the filter's limit is 0.
+pub const DEFAULT_PAGE: u32 = 50;
+/// The most rows [`History::list`] returns at once.
+pub const MAX_PAGE: u32 = 500;
+
+/// The folder holding MissionCall's data: `$MISSIONCALL_DATA_DIR` when set and not empty, else
+/// the platform's data folder (e.g. `~/.local/share/missioncall` on Linux). `None` if the
+/// platform has no home folder.
+pub fn default_data_dir() -> Option<PathBuf> {
+    match std::env::var_os(DATA_DIR_ENV) {
+        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+        _ => directories::ProjectDirs::from("ai", "MissionCall", "MissionCall")
+            .map(|d| d.data_dir().to_path_buf()),
+    }
+}
+
+/// A call about to be sent: written (status `sending`) before the request goes out.
+#[derive(Clone, Copy, Debug)]
+pub struct NewAttempt<'a> {
+    /// The number to call, already normalised to E.164.
+    pub phone_e164: &'a str,
+    /// The region the user picked when typing the number (e.g. `GB`), if any.
+    pub phone_region: Option<&'a str>,
+    /// What the agent must do, as sent to the service.
+    pub task: &'a str,
+    /// The base URL of the service the task is sent to.
+    pub origin: &'a str,
+    /// True when sent to the simulator: nobody is really called.
+    pub demo: bool,
+}
+
+/// One call in the history.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CallRecord {
+    /// Local id (not the service's task id).
+    pub id: i64,
+    /// The number called, E.164.
+    pub phone_e164: String,
+    /// The region the number was typed in, if known.
+    pub phone_region: Option<String>,
+    /// What the agent was asked to do.
+    pub task: String,
+    /// When the attempt was written, before the request.
+    pub created_at: DateTime<Utc>,
+    /// When anything in this row last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The service's task id; `None` until the service answered (or the user linked it).
+    pub task_id: Option<String>,
+    /// The service's human-friendly task number, if it sent one.
+    pub task_number: Option<i64>,
+    /// The status: a service status (`pending`, …, or one this version does not know) or a
+    /// local one (`sending`, `unknown_outcome`, `not_placed`); see [`status`].
+    pub status: String,
+    /// The last plain-language problem with this call (e.g. why the outcome is unknown).
+    pub error: Option<String>,
+    /// The conversation, once the service sent it.
+    pub transcript: Option<String>,
+    /// The service's summary of the result, once sent.
+    pub summary: Option<String>,
+    /// The service base URL the task was created on.
+    pub origin: String,
+    /// True if made against the simulator (nobody was called).
+    pub demo: bool,
+    /// When the status last changed (as seen by this app).
+    pub status_changed_at: DateTime<Utc>,
+    /// When the service was last asked about (or reported on) this task.
+    pub last_checked_at: Option<DateTime<Utc>>,
+}
+
+/// A status of a call and when this app first saw it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StatusEvent {
+    /// The status.
+    pub status: String,
+    /// When this app first saw it.
+    pub seen_at: DateTime<Utc>,
+}
+
+/// What to show from the history. The default shows the newest [`DEFAULT_PAGE`] calls.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryFilter {
+    /// Only calls in exactly this status (empty = any).
+    pub status: Option<String>,
+    /// Full-text search over task, transcript, summary and phone digits (empty = no filter).
+    /// Any text is safe; see [`search`].
+    pub search: Option<String>,
+    /// Only demo calls (`Some(true)`) or only real ones (`Some(false)`).
+    pub demo: Option<bool>,
+    /// Page size: 0 means [`DEFAULT_PAGE`]; capped at [`MAX_PAGE`].
+    pub limit: u32,
+    /// How many matching calls to skip (for paging).
+    pub offset: u32,
+}
+
+/// How the history file is set up on this connection, for diagnostics and support.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StorageSettings {
+    /// `wal` normally (lets readers and one writer work at once).
+    pub journal_mode: String,
+    /// `full` normally: every commit is synced to disk before it returns.
+    pub synchronous: String,
+    /// Whether foreign keys are enforced.
+    pub foreign_keys: bool,
+    /// How long a write waits for another process, in milliseconds.
+    pub busy_timeout_ms: u32,
+    /// The file's layout version (`PRAGMA user_version`).
+    pub schema_version: u32,
+}
+
+/// The call history: one SQLite connection behind a mutex. `Send + Sync`; share as `Arc<History>`.
+pub struct History {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("History")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+const COLUMNS: &str = "id, phone_e164, phone_region, task, created_at, updated_at, task_id, \
+    task_number, status, error, transcript, summary, origin, demo, status_changed_at, last_checked_at";
+
+/// Must state the same condition as the partial index `calls_live_idx` so SQLite uses it.
+const LIVE_CONDITION: &str = "task_id IS NOT NULL AND status NOT IN \
+    ('sending', 'unknown_outcome', 'not_placed', 'completed', 'cancelled')";
+
+impl History {
+    /// Opens (creating if needed) the history file at `path`, sets it up and migrates it.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = schema::open_connection(path)?;
+        Ok(History {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens `dir/history.sqlite3`, creating the folder if needed.
+    pub fn open_in_dir(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|source| HistoryError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Self::open(&dir.join(FILE_NAME))
+    }
+
+    /// The file this history lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes a new attempt (status `sending`, first timeline row) and returns its id. The row
+    /// is committed to disk when this returns, so it survives a crash during the request.
+    pub fn insert_attempt(&self, a: &NewAttempt) -> Result<i64> {
+        self.write(|tx| {
+            let now = now_ms();
+            tx.execute(
+                "INSERT INTO calls (phone_e164, phone_region, phone_digits, task, created_at, \
+                 updated_at, status, origin, demo, status_changed_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?5)",
+                params![
+                    a.phone_e164,
+                    a.phone_region,
+                    search::phone_digits(a.phone_e164),
+                    a.task,
+                    now,
+                    status::SENDING,
+                    a.origin,
+                    a.demo
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            add_event(tx, id, status::SENDING, now)?;
+            Ok(id)
+        })
+    }
+
+    /// Records the service's answer to the create request: the task id, its number and status,
+    /// in one transaction (plus a timeline row). Calling it again with the same task id is
+    /// harmless; a different task id is refused ([`HistoryError::TaskIdConflict`]).
+    pub fn record_created(
+        &self,
+        id: i64,
+        task_id: &str,
+        task_number: Option<i64>,
+        status: &str,
+    ) -> Result<()> {
+        self.write(|tx| link(tx, id, task_id, task_number, status))
+    }
+
+    /// Marks an attempt whose request may or may not have created a task (timeout, lost
+    /// connection, 5xx). `reason` is shown to the user. Refused if a task id is already known.
+    pub fn mark_unknown_outcome(&self, id: i64, reason: &str) -> Result<()> {
+        self.write(|tx| mark_local(tx, id, status::UNKNOWN_OUTCOME, reason))
+    }
+
+    /// Marks an attempt that certainly placed no call (refused by the service, or nothing was
+    /// sent). `reason` is shown to the user. Refused if a task id is already known.
+    pub fn mark_not_placed(&self, id: i64, reason: &str) -> Result<()> {
+        self.write(|tx| mark_local(tx, id, status::NOT_PLACED, reason))
+    }
+
+    /// Links a call of unknown outcome (or an interrupted attempt) to the task id the user
+    /// found, with the status the service reports for it. Same rules as [`Self::record_created`].
+    pub fn link_task(
+        &self,
+        id: i64,
+        task_id: &str,
+        task_number: Option<i64>,
+        status: &str,
+    ) -> Result<()> {
+        self.write(|tx| link(tx, id, task_id, task_number, status))
+    }
+
+    /// Records what the service reported for a task; returns `Some(updated record)` if the
+    /// status or result changed (a new timeline row is added the first time a status is seen),
+    /// `None` if nothing changed.
+    ///
+    /// A report that would move the task back in the documented lifecycle (e.g. a late poll
+    /// saying `in_progress` after `completed`) does not change the status, but its transcript
+    /// and summary are still kept. A `None` transcript or summary never erases a stored one.
+    /// Every report sets `last_checked_at`. Unknown task ids give [`HistoryError::TaskNotFound`].
+    pub fn record_status(
+        &self,
+        task_id: &str,
+        status: &str,
+        transcript: Option<&str>,
+        summary: Option<&str>,
+    ) -> Result<Option<CallRecord>> {
+        self.write(|tx| {
+            let current = select_one(tx, "task_id = ?1", [task_id])?
+                .ok_or_else(|| HistoryError::TaskNotFound(task_id.to_owned()))?;
+            let now = now_ms();
+            let status_changed = status::accepts_transition(&current.status, status);
+            let transcript_changed =
+                transcript.is_some() && transcript != current.transcript.as_deref();
+            let summary_changed = summary.is_some() && summary != current.summary.as_deref();
+            if !(status_changed || transcript_changed || summary_changed) {
+                tx.execute(
+                    "UPDATE calls SET last_checked_at = ?1 WHERE id = ?2",
+                    params![now, current.id],
+                )?;
+                return Ok(None);
+            }
+            let new_status = if status_changed {
+                status
+            } else {
+                current.status.as_str()
+            };
+            tx.execute(
+                "UPDATE calls SET status = ?1, \
+                 status_changed_at = CASE WHEN ?2 THEN ?3 ELSE status_changed_at END, \
+                 transcript = CASE WHEN ?4 THEN ?5 ELSE transcript END, \
+                 summary = CASE WHEN ?6 THEN ?7 ELSE summary END, \
+                 updated_at = ?3, last_checked_at = ?3 WHERE id = ?8",
+                params![
+                    new_status,
+                    status_changed,
+                    now,
+                    transcript_changed,
+                    transcript,
+                    summary_changed,
+                    summary,
+                    current.id
+                ],
+            )?;
+            if status_changed {
+                add_event(tx, current.id, status, now)?;
+            }
+            get_in(tx, current.id).map(Some)
+        })
+    }
+
+    /// Notes that the service was just asked about this call (sets `last_checked_at`).
+    pub fn touch_checked(&self, id: i64) -> Result<()> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE calls SET last_checked_at = ?1 WHERE id = ?2",
+                params![now_ms(), id],
+            )?;
+            if n == 0 {
+                return Err(HistoryError::NotFound(id));
+            }
+            Ok(())
+        })
+    }
+
+    /// Sets (or with `None` clears) the plain-language problem shown for this call.
+    pub fn set_error(&self, id: i64, error: Option<&str>) -> Result<()> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE calls SET error = ?1, updated_at = ?2 WHERE id = ?3",
+                params![error, now_ms(), id],
+            )?;
+            if n == 0 {
+                return Err(HistoryError::NotFound(id));
+            }
+            Ok(())
+        })
+    }
+
+    /// The call with this local id.
+    pub fn get(&self, id: i64) -> Result<CallRecord> {
+        get_in(&self.conn(), id)
+    }
+
+    /// The call linked to this service task id, if any.
+    pub fn get_by_task_id(&self, task_id: &str) -> Result<Option<CallRecord>> {
+        select_one(&self.conn(), "task_id = ?1", [task_id])
+    }
+
+    /// Each status the call went through, in the order first seen, with when it was first seen.
+    pub fn timeline(&self, id: i64) -> Result<Vec<StatusEvent>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT status, seen_at FROM status_events WHERE call_id = ?1 ORDER BY seen_at, id",
+        )?;
+        let events = stmt
+            .query_map([id], |r| {
+                Ok(StatusEvent {
+                    status: r.get(0)?,
+                    seen_at: time_at(r, 1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if events.is_empty() {
+            get_in(&conn, id)?;
+        }
+        Ok(events)
+    }
+
+    /// One page of calls matching the filter, newest first (`created_at` desc, then id desc).
+    pub fn list(&self, f: &HistoryFilter) -> Result<Vec<CallRecord>> {
+        let (cond, mut args) = filter_sql(f);
+        let limit = match f.limit {
+            0 => DEFAULT_PAGE,
+            n => n.min(MAX_PAGE),
+        };
+        args.push(Value::Integer(limit.into()));
+        args.push(Value::Integer(f.offset.into()));
+        // Pick the page's ids first (sorting only ids and times), then read just those rows:
+        // sorting whole rows would carry every matching transcript through the sorter.
+        let sql = format!(
+            "SELECT {COLUMNS} FROM calls WHERE id IN (SELECT id FROM calls WHERE {cond} \
+             ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?) ORDER BY created_at DESC, id DESC"
+        );
+        select_many(&self.conn(), &sql, args)
+    }
+
+    /// How many calls match the filter (ignoring its limit and offset).
+    pub fn count(&self, f: &HistoryFilter) -> Result<u64> {
+        let (cond, args) = filter_sql(f);
+        let sql = format!("SELECT COUNT(*) FROM calls WHERE {cond}");
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let n: i64 = stmt.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
+        Ok(n.try_into().unwrap_or(0))
+    }
+
+    /// Calls the tracker must follow: those with a task id whose status [`is_live`], oldest first.
+    pub fn live(&self) -> Result<Vec<CallRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM calls WHERE {LIVE_CONDITION} ORDER BY id");
+        select_many(&self.conn(), &sql, Vec::new())
+    }
+
+    /// Attempts still `sending`: the app stopped between writing them and hearing back, so a
+    /// call may or may not have been placed. Oldest first. Show them to the user; never resend.
+    pub fn interrupted_attempts(&self) -> Result<Vec<CallRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM calls WHERE status = ? ORDER BY created_at, id");
+        select_many(
+            &self.conn(),
+            &sql,
+            vec![Value::Text(status::SENDING.into())],
+        )
+    }
+
+    /// The newest call to the same number with the same task (ignoring surrounding blanks) on
+    /// the same service, created within `within` of now, that may have placed a call (any
+    /// status but `not_placed`). Used to ask "you already sent this; send again?".
+    pub fn find_recent_duplicate(
+        &self,
+        phone_e164: &str,
+        task: &str,
+        within: Duration,
+        origin: &str,
+    ) -> Result<Option<CallRecord>> {
+        let window = i64::try_from(within.as_millis()).unwrap_or(i64::MAX);
+        let since = now_ms().saturating_sub(window);
+        let sql = format!(
+            "SELECT {COLUMNS} FROM calls WHERE phone_e164 = ? AND created_at >= ? AND origin = ? \
+             AND status <> ? ORDER BY created_at DESC, id DESC"
+        );
+        let args = vec![
+            Value::Text(phone_e164.into()),
+            Value::Integer(since),
+            Value::Text(origin.into()),
+            Value::Text(status::NOT_PLACED.into()),
+        ];
+        let task = task.trim();
+        Ok(select_many(&self.conn(), &sql, args)?
+            .into_iter()
+            .find(|c| c.task.trim() == task))
+    }
+
+    /// Checks the file and the full-text index; returns `"ok"` when sound, else what is wrong.
+    pub fn integrity_check(&self) -> Result<String> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+        let mut lines = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if let Err(e) = conn.execute(
+            "INSERT INTO calls_fts (calls_fts) VALUES ('integrity-check')",
+            [],
+        ) {
+            if lines == ["ok"] {
+                lines.clear();
+            }
+            lines.push(format!("full-text index: {e}"));
+        }
+        Ok(lines.join("\n"))
+    }
+
+    /// The settings in effect on this connection (journal mode, synchronous, …).
+    pub fn settings(&self) -> Result<StorageSettings> {
+        let conn = self.conn();
+        let pragma =
+            |name: &str| conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, i64>(0));
+        let synchronous = match pragma("synchronous")? {
+            0 => "off".to_owned(),
+            1 => "normal".to_owned(),
+            2 => "full".to_owned(),
+            3 => "extra".to_owned(),
+            n => n.to_string(),
+        };
+        Ok(StorageSettings {
+            journal_mode: conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?,
+            synchronous,
+            foreign_keys: pragma("foreign_keys")? != 0,
+            busy_timeout_ms: pragma("busy_timeout")?.try_into().unwrap_or(0),
+            schema_version: pragma("user_version")?.try_into().unwrap_or(0),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic elsewhere while holding the lock leaves the connection usable (an open
+        // transaction is rolled back when dropped), so a poisoned lock is not an error.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+fn add_event(conn: &Connection, id: i64, status: &str, at: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO status_events (call_id, status, seen_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (call_id, status) DO NOTHING",
+    )?
+    .execute(params![id, status, at])?;
+    Ok(())
+}
+
+fn link(
+    tx: &Connection,
+    id: i64,
+    task_id: &str,
+    task_number: Option<i64>,
+    status: &str,
+) -> Result<()> {
+    let current = get_in(tx, id)?;
+    match current.task_id.as_deref() {
+        Some(existing) if existing != task_id => {
+            return Err(HistoryError::TaskIdConflict {
+                id,
+                existing: existing.to_owned(),
+                given: task_id.to_owned(),
+            })
+        }
+        _ => {}
+    }
+    let other: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM calls WHERE task_id = ?1 AND id <> ?2",
+            params![task_id, id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(other_id) = other {
+        return Err(HistoryError::TaskIdTaken {
+            task_id: task_id.to_owned(),
+            other_id,
+        });
+    }
+    // Linking again (a repeated answer) must not move a followed task backwards.
+    let status_changed = if current.task_id.is_some() {
+        status::accepts_transition(&current.status, status)
+    } else {
+        current.status != status
+    };
+    let now = now_ms();
+    tx.execute(
+        "UPDATE calls SET task_id = ?1, task_number = COALESCE(?2, task_number), \
+         status = CASE WHEN ?3 THEN ?4 ELSE status END, \
+         status_changed_at = CASE WHEN ?3 THEN ?5 ELSE status_changed_at END, \
+         error = NULL, updated_at = ?5 WHERE id = ?6",
+        params![task_id, task_number, status_changed, status, now, id],
+    )?;
+    if status_changed {
+        add_event(tx, id, status, now)?;
+    }
+    Ok(())
+}
+
+fn mark_local(tx: &Connection, id: i64, status: &str, reason: &str) -> Result<()> {
+    let current = get_in(tx, id)?;
+    if let Some(task_id) = current.task_id {
+        return Err(HistoryError::AlreadyCreated { id, task_id });
+    }
+    let now = now_ms();
+    tx.execute(
+        "UPDATE calls SET status = ?1, error = ?2, updated_at = ?3, \
+         status_changed_at = CASE WHEN status = ?1 THEN status_changed_at ELSE ?3 END WHERE id = ?4",
+        params![status, reason, now, id],
+    )?;
+    add_event(tx, id, status, now)
+}
+
+fn get_in(conn: &Connection, id: i64) -> Result<CallRecord> {
+    select_one(conn, "id = ?1", [id])?.ok_or(HistoryError::NotFound(id))
+}
+
+fn select_one(
+    conn: &Connection,
+    cond: &str,
+    arg: impl rusqlite::Params,
+) -> Result<Option<CallRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM calls WHERE {cond}");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(arg, record)
+        .optional()?)
+}
+
+fn select_many(conn: &Connection, sql: &str, args: Vec<Value>) -> Result<Vec<CallRecord>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), record)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The WHERE condition and its bound values for a filter. User text is only ever bound.
+fn filter_sql(f: &HistoryFilter) -> (String, Vec<Value>) {
+    let mut conds = vec!["1"];
+    let mut args = Vec::new();
+    if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
+        conds.push("status = ?");
+        args.push(Value::Text(s.to_owned()));
+    }
+    if let Some(demo) = f.demo {
+        conds.push("demo = ?");
+        args.push(Value::Integer(demo.into()));
+    }
+    if let Some(q) = f.search.as_deref().and_then(search::fts_query) {
+        conds.push("id IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?)");
+        args.push(Value::Text(q));
+    }
+    (conds.join(" AND "), args)
+}
+
+fn record(r: &Row) -> rusqlite::Result<CallRecord> {
+    Ok(CallRecord {
+        id: r.get(0)?,
+        phone_e164: r.get(1)?,
+        phone_region: r.get(2)?,
+        task: r.get(3)?,
+        created_at: time_at(r, 4)?,
+        updated_at: time_at(r, 5)?,
+        task_id: r.get(6)?,
+        task_number: r.get(7)?,
+        status: r.get(8)?,
+        error: r.get(9)?,
+        transcript: r.get(10)?,
+        summary: r.get(11)?,
+        origin: r.get(12)?,
+        demo: r.get(13)?,
+        status_changed_at: time_at(r, 14)?,
+        last_checked_at: r
+            .get::<_, Option<i64>>(15)?
+            .map(|ms| to_time(15, ms))
+            .transpose()?,
+    })
+}
+
+fn time_at(r: &Row, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+    to_time(idx, r.get(idx)?)
+}
+
+fn to_time(idx: usize, ms: i64) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            Type::Integer,
+            format!("time out of range: {ms} ms").into(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_condition_matches_is_live() {
+        for s in status::NOT_FOLLOWED {
+            assert!(LIVE_CONDITION.contains(&format!("'{s}'")), "{s}");
+        }
+        assert_eq!(
+            LIVE_CONDITION.matches('\'').count(),
+            2 * status::NOT_FOLLOWED.len()
+        );
+    }
+
+    #[test]
+    fn history_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<History>();
+        check::<HistoryError>();
+    }
+}

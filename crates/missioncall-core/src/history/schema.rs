@@ -1,0 +1,171 @@
+//! The layout of the history file and how an older file is brought up to date.
+//!
+//! Each migration is applied once, in order, inside one `BEGIN IMMEDIATE` transaction, and the
+//! file's `PRAGMA user_version` records how far it got, so opening is idempotent and two
+//! processes opening the same file at once cannot both migrate it. A file written by a newer
+//! version is refused before anything in it is changed. Migrations must only ever be appended:
+//! never edit one that has shipped, and never drop a table or column that holds a task id.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::error::{HistoryError, Result};
+
+/// `PRAGMA application_id` of a MissionCall history ("MCH1").
+pub const APPLICATION_ID: i32 = 0x4D43_4831;
+
+/// How long a writer waits for another process (the CLI, the app) to finish its write.
+pub const BUSY_TIMEOUT: Duration = Duration::from_millis(5_000);
+
+/// The migrations, in order; the layout version after applying `MIGRATIONS[i]` is `i + 1`.
+const MIGRATIONS: &[&str] = &[V1];
+
+/// The newest layout version this build understands.
+pub const SUPPORTED_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Version 1: calls, their status timeline, and the full-text index.
+///
+/// Times are INTEGER unix milliseconds, UTC. `phone_digits` holds every suffix of the phone
+/// number's digits for the search (see `search.rs`). `calls_fts` indexes the calls table
+/// (external content) and is kept in step by the triggers; the update trigger only fires when an
+/// indexed column changes, so status updates do not touch the index.
+const V1: &str = r#"
+CREATE TABLE calls (
+    id                INTEGER PRIMARY KEY,
+    phone_e164        TEXT    NOT NULL,
+    phone_region      TEXT,
+    phone_digits      TEXT    NOT NULL DEFAULT '',
+    task              TEXT    NOT NULL,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    task_id           TEXT    UNIQUE,
+    task_number       INTEGER,
+    status            TEXT    NOT NULL,
+    error             TEXT,
+    transcript        TEXT,
+    summary           TEXT,
+    origin            TEXT    NOT NULL,
+    demo              INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)),
+    status_changed_at INTEGER NOT NULL,
+    last_checked_at   INTEGER
+);
+
+CREATE INDEX calls_created_idx ON calls (created_at DESC, id DESC);
+CREATE INDEX calls_status_idx  ON calls (status, created_at DESC, id DESC);
+CREATE INDEX calls_phone_idx   ON calls (phone_e164, created_at DESC);
+CREATE INDEX calls_live_idx    ON calls (id)
+    WHERE task_id IS NOT NULL
+      AND status NOT IN ('sending', 'unknown_outcome', 'not_placed', 'completed', 'cancelled');
+
+CREATE TABLE status_events (
+    id      INTEGER PRIMARY KEY,
+    call_id INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    status  TEXT    NOT NULL,
+    seen_at INTEGER NOT NULL,
+    UNIQUE (call_id, status)
+);
+
+CREATE VIRTUAL TABLE calls_fts USING fts5 (
+    task, transcript, summary, phone_digits,
+    content = 'calls', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER calls_fts_insert AFTER INSERT ON calls BEGIN
+    INSERT INTO calls_fts (rowid, task, transcript, summary, phone_digits)
+    VALUES (new.id, new.task, new.transcript, new.summary, new.phone_digits);
+END;
+
+CREATE TRIGGER calls_fts_delete AFTER DELETE ON calls BEGIN
+    INSERT INTO calls_fts (calls_fts, rowid, task, transcript, summary, phone_digits)
+    VALUES ('delete', old.id, old.task, old.transcript, old.summary, old.phone_digits);
+END;
+
+CREATE TRIGGER calls_fts_update AFTER UPDATE OF task, transcript, summary, phone_digits ON calls
+BEGIN
+    INSERT INTO calls_fts (calls_fts, rowid, task, transcript, summary, phone_digits)
+    VALUES ('delete', old.id, old.task, old.transcript, old.summary, old.phone_digits);
+    INSERT INTO calls_fts (rowid, task, transcript, summary, phone_digits)
+    VALUES (new.id, new.task, new.transcript, new.summary, new.phone_digits);
+END;
+"#;
+
+/// Opens the file, checks that it is (or can become) a history of a version we understand,
+/// sets the connection up (WAL, synchronous=FULL, foreign keys, busy timeout) and migrates it.
+pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
+    let open_err = |source| HistoryError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut conn = Connection::open(path).map_err(open_err)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+
+    // Refuse a newer or foreign file before anything (even the journal mode) is changed in it.
+    let found = user_version(&conn).map_err(open_err)?;
+    check_version(found)?;
+    let app_id: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(open_err)?;
+    if app_id != 0 && app_id != APPLICATION_ID {
+        return Err(HistoryError::ForeignDatabase {
+            path: path.to_path_buf(),
+        });
+    }
+
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(open_err)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(path = %path.display(), %mode, "history: WAL journal not available; concurrent readers will wait");
+    }
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(open_err)?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(open_err)?;
+
+    if found < SUPPORTED_VERSION {
+        migrate(&mut conn)?;
+    }
+    Ok(conn)
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+fn check_version(found: u32) -> Result<u32> {
+    if found > SUPPORTED_VERSION {
+        return Err(HistoryError::NewerSchema {
+            found,
+            supported: SUPPORTED_VERSION,
+        });
+    }
+    Ok(found)
+}
+
+/// Applies every migration the file has not had yet, all in one transaction.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|source| HistoryError::Migration {
+            version: SUPPORTED_VERSION,
+            source,
+        })?;
+    // Re-read under the write lock: another process may have migrated in the meantime.
+    let current = check_version(user_version(&tx)?)?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = i as u32 + 1;
+        let fail = |source| HistoryError::Migration { version, source };
+        tx.execute_batch(sql).map_err(fail)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(fail)?;
+    }
+    if current == 0 {
+        tx.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(|source| HistoryError::Migration { version: 1, source })?;
+    }
+    tx.commit()?;
+    Ok(())
+}

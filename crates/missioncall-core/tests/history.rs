@@ -1,0 +1,970 @@
+//! The call history against real SQLite files in temporary folders.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use missioncall_core::history::{
+    default_data_dir, is_live, is_terminal, schema, CallRecord, History, HistoryError,
+    HistoryFilter, NewAttempt, FILE_NAME, MAX_PAGE,
+};
+use rusqlite::Connection;
+use tempfile::TempDir;
+
+const ORIGIN: &str =
+    "https://api.workapi.ai/api/v1/workapi-ai/let-your-agent-make-a-phone-call-with-a-mission";
+const SIM: &str = "http://127.0.0.1:4010";
+const LONDON: &str = "+442079460018";
+const SF: &str = "+14155550123";
+
+fn fresh() -> (TempDir, History) {
+    let dir = tempfile::tempdir().unwrap();
+    let h = History::open_in_dir(dir.path()).unwrap();
+    (dir, h)
+}
+
+fn attempt(h: &History, phone: &str, task: &str) -> i64 {
+    h.insert_attempt(&NewAttempt {
+        phone_e164: phone,
+        phone_region: None,
+        task,
+        origin: ORIGIN,
+        demo: false,
+    })
+    .unwrap()
+}
+
+fn created(h: &History, phone: &str, task: &str, task_id: &str) -> i64 {
+    let id = attempt(h, phone, task);
+    h.record_created(id, task_id, None, "pending").unwrap();
+    id
+}
+
+fn search(h: &History, text: &str) -> Vec<i64> {
+    let f = HistoryFilter {
+        search: Some(text.into()),
+        ..Default::default()
+    };
+    h.list(&f).unwrap().into_iter().map(|c| c.id).collect()
+}
+
+fn statuses(h: &History, id: i64) -> Vec<String> {
+    h.timeline(id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.status)
+        .collect()
+}
+
+fn raw(dir: &TempDir) -> Connection {
+    Connection::open(dir.path().join(FILE_NAME)).unwrap()
+}
+
+#[test]
+fn migrates_an_empty_file_and_again_is_a_no_op() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("a/b");
+    let h = History::open_in_dir(&nested).unwrap();
+    assert_eq!(h.path(), nested.join(FILE_NAME));
+    assert!(nested.join(FILE_NAME).is_file());
+    assert_eq!(
+        h.settings().unwrap().schema_version,
+        schema::SUPPORTED_VERSION
+    );
+    drop(h);
+
+    let conn = Connection::open(nested.join(FILE_NAME)).unwrap();
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(count("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('calls', 'status_events', 'calls_fts')"), 3);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"),
+        3
+    );
+    let app_id: i32 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(app_id, schema::APPLICATION_ID);
+    let objects = count("SELECT COUNT(*) FROM sqlite_master");
+    drop(conn);
+
+    let h = History::open_in_dir(&nested).unwrap();
+    assert_eq!(
+        h.settings().unwrap().schema_version,
+        schema::SUPPORTED_VERSION
+    );
+    let conn = Connection::open(nested.join(FILE_NAME)).unwrap();
+    let again: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(objects, again);
+    assert_eq!(h.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn reopening_keeps_everything() {
+    let (dir, h) = fresh();
+    let id = attempt(&h, LONDON, "Book a table for two");
+    h.record_created(id, "65abc123def456", Some(42), "pending")
+        .unwrap();
+    h.record_status(
+        "65abc123def456",
+        "completed",
+        Some("Agent: hello"),
+        Some("Booked"),
+    )
+    .unwrap();
+    let before = h.get(id).unwrap();
+    let timeline = h.timeline(id).unwrap();
+    drop(h);
+
+    let h = History::open_in_dir(dir.path()).unwrap();
+    assert_eq!(h.get(id).unwrap(), before);
+    assert_eq!(h.timeline(id).unwrap(), timeline);
+    assert_eq!(search(&h, "booked"), [id]);
+}
+
+#[test]
+fn wal_full_sync_foreign_keys_and_busy_timeout_are_in_effect() {
+    let (_dir, h) = fresh();
+    let s = h.settings().unwrap();
+    assert_eq!(s.journal_mode, "wal");
+    assert_eq!(s.synchronous, "full");
+    assert!(s.foreign_keys);
+    assert_eq!(
+        u128::from(s.busy_timeout_ms),
+        schema::BUSY_TIMEOUT.as_millis()
+    );
+}
+
+#[test]
+fn full_lifecycle_with_timeline() {
+    let (_dir, h) = fresh();
+    let id = h
+        .insert_attempt(&NewAttempt {
+            phone_e164: LONDON,
+            phone_region: Some("GB"),
+            task: "Ask whether the pharmacy has my prescription ready",
+            origin: ORIGIN,
+            demo: false,
+        })
+        .unwrap();
+    let c = h.get(id).unwrap();
+    assert_eq!(c.status, "sending");
+    assert_eq!(
+        (c.task_id.as_deref(), c.phone_region.as_deref(), c.demo),
+        (None, Some("GB"), false)
+    );
+    assert_eq!(c.created_at, c.updated_at);
+    assert_eq!(h.interrupted_attempts().unwrap(), std::slice::from_ref(&c));
+
+    h.record_created(id, "t-1", Some(7), "pending").unwrap();
+    let c = h.get(id).unwrap();
+    assert_eq!(
+        (c.task_id.as_deref(), c.task_number, c.status.as_str()),
+        (Some("t-1"), Some(7), "pending")
+    );
+    assert!(h.interrupted_attempts().unwrap().is_empty());
+    assert_eq!(h.get_by_task_id("t-1").unwrap(), Some(c));
+    assert_eq!(h.get_by_task_id("t-2").unwrap(), None);
+
+    let accepted = h
+        .record_status("t-1", "accepted", None, None)
+        .unwrap()
+        .expect("changed");
+    assert_eq!(accepted.status, "accepted");
+    let first_seen = h.timeline(id).unwrap()[2].clone();
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(
+        h.record_status("t-1", "accepted", None, None).unwrap(),
+        None,
+        "a repeat changes nothing"
+    );
+    assert_eq!(
+        h.timeline(id).unwrap()[2],
+        first_seen,
+        "first-seen time kept"
+    );
+    assert!(h.get(id).unwrap().last_checked_at.unwrap() > first_seen.seen_at);
+
+    h.record_status("t-1", "in_progress", None, None)
+        .unwrap()
+        .unwrap();
+    let done = h
+        .record_status(
+            "t-1",
+            "completed",
+            Some("Agent: Is it ready?\nPharmacist: Yes."),
+            Some("It is ready"),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.status, "completed");
+    assert_eq!(
+        done.transcript.as_deref(),
+        Some("Agent: Is it ready?\nPharmacist: Yes.")
+    );
+    assert_eq!(done.summary.as_deref(), Some("It is ready"));
+    assert!(done.updated_at >= done.created_at);
+    assert_eq!(done.status_changed_at, done.updated_at);
+    assert!(is_terminal(&done.status) && !is_live(&done.status));
+
+    // A late poll must neither move it back nor erase the result; a later summary is kept.
+    assert_eq!(
+        h.record_status("t-1", "in_progress", None, None).unwrap(),
+        None
+    );
+    let fixed = h
+        .record_status("t-1", "completed", None, Some("It is ready for pickup"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(fixed.transcript, done.transcript);
+    assert_eq!(fixed.summary.as_deref(), Some("It is ready for pickup"));
+    assert_eq!(fixed.status_changed_at, done.status_changed_at);
+
+    let tl = h.timeline(id).unwrap();
+    assert_eq!(
+        tl.iter().map(|e| e.status.as_str()).collect::<Vec<_>>(),
+        ["sending", "pending", "accepted", "in_progress", "completed"]
+    );
+    assert!(tl.windows(2).all(|w| w[0].seen_at <= w[1].seen_at));
+    assert!(h.live().unwrap().is_empty());
+}
+
+#[test]
+fn unknown_service_statuses_are_kept_and_followed() {
+    let (_dir, h) = fresh();
+    let id = created(&h, SF, "Call the garage", "t-9");
+    let c = h
+        .record_status("t-9", "on_hold_with_supervisor", None, None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.status, "on_hold_with_supervisor");
+    assert_eq!(
+        h.live().unwrap().iter().map(|c| c.id).collect::<Vec<_>>(),
+        [id]
+    );
+    let c = h
+        .record_status("t-9", "failed", None, Some("Nobody answered"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.status, "failed");
+    assert_eq!(
+        statuses(&h, id),
+        ["sending", "pending", "on_hold_with_supervisor", "failed"]
+    );
+    let f = HistoryFilter {
+        status: Some("failed".into()),
+        ..Default::default()
+    };
+    assert_eq!(h.list(&f).unwrap(), [c]);
+}
+
+#[test]
+fn unknown_outcome_then_linked_by_the_user() {
+    let (_dir, h) = fresh();
+    let id = attempt(&h, LONDON, "Confirm my appointment");
+    h.mark_unknown_outcome(
+        id,
+        "The service did not answer in time; the call may have been placed.",
+    )
+    .unwrap();
+    let c = h.get(id).unwrap();
+    assert_eq!(c.status, "unknown_outcome");
+    assert!(c.error.as_deref().unwrap().contains("may have been placed"));
+    assert!(!is_live(&c.status) && !is_terminal(&c.status));
+    assert!(h.live().unwrap().is_empty());
+
+    h.link_task(id, "found-1", Some(3), "accepted").unwrap();
+    let c = h.get(id).unwrap();
+    assert_eq!(
+        (c.task_id.as_deref(), c.status.as_str(), c.error),
+        (Some("found-1"), "accepted", None)
+    );
+    assert_eq!(statuses(&h, id), ["sending", "unknown_outcome", "accepted"]);
+    assert_eq!(h.live().unwrap().len(), 1);
+}
+
+#[test]
+fn not_placed_is_terminal_and_never_followed() {
+    let (_dir, h) = fresh();
+    let id = attempt(&h, LONDON, "Say hi");
+    h.mark_not_placed(id, "The service refused the number.")
+        .unwrap();
+    let c = h.get(id).unwrap();
+    assert_eq!(c.status, "not_placed");
+    assert!(is_terminal(&c.status));
+    assert!(h.live().unwrap().is_empty());
+    assert!(h.interrupted_attempts().unwrap().is_empty());
+}
+
+#[test]
+fn a_task_id_is_never_replaced_or_lost() {
+    let (_dir, h) = fresh();
+    let a = created(&h, LONDON, "A", "t-a");
+    let b = attempt(&h, LONDON, "B");
+
+    // The same answer twice is fine and does not move the task back.
+    h.record_status("t-a", "in_progress", None, None).unwrap();
+    h.record_created(a, "t-a", Some(1), "pending").unwrap();
+    let c = h.get(a).unwrap();
+    assert_eq!((c.status.as_str(), c.task_number), ("in_progress", Some(1)));
+
+    match h.link_task(a, "t-other", None, "pending") {
+        Err(HistoryError::TaskIdConflict {
+            id,
+            existing,
+            given,
+        }) => {
+            assert_eq!(
+                (id, existing.as_str(), given.as_str()),
+                (a, "t-a", "t-other")
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    match h.record_created(b, "t-a", None, "pending") {
+        Err(HistoryError::TaskIdTaken { task_id, other_id }) => {
+            assert_eq!((task_id.as_str(), other_id), ("t-a", a))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        h.mark_unknown_outcome(a, "x"),
+        Err(HistoryError::AlreadyCreated { .. })
+    ));
+    assert!(matches!(
+        h.mark_not_placed(a, "x"),
+        Err(HistoryError::AlreadyCreated { .. })
+    ));
+    assert_eq!(h.get(a).unwrap().task_id.as_deref(), Some("t-a"));
+    assert_eq!(h.get(b).unwrap().status, "sending");
+}
+
+#[test]
+fn missing_rows_are_reported() {
+    let (_dir, h) = fresh();
+    assert!(matches!(h.get(99), Err(HistoryError::NotFound(99))));
+    assert!(matches!(h.timeline(99), Err(HistoryError::NotFound(99))));
+    assert!(matches!(
+        h.touch_checked(99),
+        Err(HistoryError::NotFound(99))
+    ));
+    assert!(matches!(
+        h.set_error(99, None),
+        Err(HistoryError::NotFound(99))
+    ));
+    assert!(matches!(
+        h.record_created(99, "t", None, "pending"),
+        Err(HistoryError::NotFound(99))
+    ));
+    assert!(matches!(
+        h.mark_unknown_outcome(99, "r"),
+        Err(HistoryError::NotFound(99))
+    ));
+    assert!(
+        matches!(h.record_status("nope", "pending", None, None), Err(HistoryError::TaskNotFound(t)) if t == "nope")
+    );
+    let msg = HistoryError::NotFound(99).to_string();
+    assert!(msg.contains("no call number 99"), "{msg}");
+}
+
+#[test]
+fn touch_checked_and_set_error() {
+    let (_dir, h) = fresh();
+    let id = created(&h, SF, "t", "t-1");
+    assert_eq!(h.get(id).unwrap().last_checked_at, None);
+    h.touch_checked(id).unwrap();
+    assert!(h.get(id).unwrap().last_checked_at.is_some());
+    h.set_error(id, Some("Still waiting after 24 hours"))
+        .unwrap();
+    assert_eq!(
+        h.get(id).unwrap().error.as_deref(),
+        Some("Still waiting after 24 hours")
+    );
+    h.set_error(id, None).unwrap();
+    assert_eq!(h.get(id).unwrap().error, None);
+}
+
+#[test]
+fn filters_by_status_and_demo() {
+    let (_dir, h) = fresh();
+    let a = created(&h, LONDON, "one", "t-1");
+    let b = created(&h, LONDON, "two", "t-2");
+    let c = attempt(&h, LONDON, "three");
+    let d = h
+        .insert_attempt(&NewAttempt {
+            phone_e164: SF,
+            phone_region: Some("US"),
+            task: "demo",
+            origin: SIM,
+            demo: true,
+        })
+        .unwrap();
+    h.record_status("t-2", "completed", None, None).unwrap();
+    let ids = |f: HistoryFilter| {
+        h.list(&f)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(HistoryFilter::default()), [d, c, b, a]);
+    assert_eq!(
+        ids(HistoryFilter {
+            status: Some("pending".into()),
+            ..Default::default()
+        }),
+        [a]
+    );
+    assert_eq!(
+        ids(HistoryFilter {
+            status: Some("completed".into()),
+            ..Default::default()
+        }),
+        [b]
+    );
+    assert_eq!(
+        ids(HistoryFilter {
+            status: Some("sending".into()),
+            ..Default::default()
+        }),
+        [d, c]
+    );
+    assert_eq!(
+        ids(HistoryFilter {
+            status: Some(String::new()),
+            ..Default::default()
+        })
+        .len(),
+        4
+    );
+    assert_eq!(
+        ids(HistoryFilter {
+            demo: Some(true),
+            ..Default::default()
+        }),
+        [d]
+    );
+    assert_eq!(
+        ids(HistoryFilter {
+            demo: Some(false),
+            ..Default::default()
+        }),
+        [c, b, a]
+    );
+    assert!(h.get(d).unwrap().demo);
+    assert_eq!(
+        h.count(&HistoryFilter {
+            status: Some("sending".into()),
+            demo: Some(false),
+            ..Default::default()
+        })
+        .unwrap(),
+        1
+    );
+    assert_eq!(
+        h.count(&HistoryFilter {
+            status: Some("nope".into()),
+            ..Default::default()
+        })
+        .unwrap(),
+        0
+    );
+}
+
+#[test]
+fn search_covers_task_transcript_summary_and_phone_digits() {
+    let (_dir, h) = fresh();
+    let a = created(&h, LONDON, "Book a table at Café Rouge for Friday", "t-a");
+    let b = created(&h, SF, "Ask the dentist to move my appointment", "t-b");
+    h.record_status(
+        "t-b",
+        "completed",
+        Some("Receptionist: We can do Tuesday at 3."),
+        Some("Moved to Tuesday"),
+    )
+    .unwrap();
+
+    assert_eq!(search(&h, "table"), [a]);
+    assert_eq!(search(&h, "TABLE"), [a], "case-insensitive");
+    assert_eq!(search(&h, "tab"), [a], "words are prefixes");
+    assert_eq!(search(&h, "cafe"), [a], "diacritics folded");
+    assert_eq!(search(&h, "café rouge"), [a]);
+    assert_eq!(search(&h, "receptionist"), [b], "transcript");
+    assert_eq!(search(&h, "moved"), [b], "summary");
+    assert_eq!(search(&h, "tuesday"), [b]);
+    assert!(
+        search(&h, "table dentist").is_empty(),
+        "all words must match"
+    );
+
+    assert_eq!(search(&h, "7946"), [a], "digits inside the number");
+    assert_eq!(search(&h, "0018"), [a], "digits at the end");
+    assert_eq!(search(&h, "+44"), [a]);
+    assert_eq!(search(&h, "+44 20 7946 0018"), [a], "international format");
+    assert_eq!(
+        search(&h, "020 7946 0018"),
+        [a],
+        "national format with trunk zero"
+    );
+    assert_eq!(search(&h, "(415) 555-0123"), [b]);
+    assert_eq!(search(&h, "442079460018"), [a]);
+    assert!(search(&h, "79460019").is_empty());
+
+    for empty in ["", "   ", "\"\"", "*"] {
+        assert_eq!(search(&h, empty), [b, a], "{empty:?} is no filter");
+    }
+    let f = HistoryFilter {
+        search: Some("tuesday".into()),
+        status: Some("pending".into()),
+        ..Default::default()
+    };
+    assert!(h.list(&f).unwrap().is_empty(), "search and status combine");
+    assert_eq!(
+        h.count(&HistoryFilter {
+            search: Some("7946".into()),
+            ..Default::default()
+        })
+        .unwrap(),
+        1
+    );
+}
+
+#[test]
+fn search_index_follows_updates() {
+    let (dir, h) = fresh();
+    let id = created(&h, LONDON, "Call about the boiler", "t-1");
+    h.record_status("t-1", "completed", Some("first draft"), None)
+        .unwrap();
+    assert_eq!(search(&h, "draft"), [id]);
+    h.record_status("t-1", "completed", Some("final words"), None)
+        .unwrap();
+    assert!(
+        search(&h, "draft").is_empty(),
+        "old transcript left the index"
+    );
+    assert_eq!(search(&h, "final"), [id]);
+    assert_eq!(h.integrity_check().unwrap(), "ok");
+
+    // Deleting (by hand; the app never does) cascades to the timeline and the index.
+    let conn = raw(&dir);
+    conn.pragma_update(None, "foreign_keys", true).unwrap();
+    conn.execute("DELETE FROM calls WHERE id = ?1", [id])
+        .unwrap();
+    let events: i64 = conn
+        .query_row("SELECT COUNT(*) FROM status_events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(events, 0);
+    drop(conn);
+    assert!(search(&h, "final").is_empty());
+    assert_eq!(h.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn hostile_search_strings_never_error() {
+    let (_dir, h) = fresh();
+    let id = created(
+        &h,
+        LONDON,
+        "Ask about \"special\" offers: 50% off (today) -- AND more*",
+        "t-1",
+    );
+    let hostile = [
+        "\"",
+        "\"\"\"",
+        "'",
+        "*",
+        "**",
+        "a*b",
+        "NEAR(",
+        "NEAR(a b, 3)",
+        "(",
+        ")",
+        "(()",
+        ":",
+        "task:",
+        "transcript : x",
+        "-",
+        "-x",
+        "^",
+        "^start",
+        "+",
+        "AND",
+        "OR",
+        "NOT",
+        "a AND",
+        "OR b",
+        "NOT NOT",
+        "{task}: x",
+        "a:b:c",
+        "[x]",
+        "\\",
+        "\\\"",
+        "%",
+        "_",
+        "; DROP TABLE calls; --",
+        "' OR 1=1 --",
+        "\0",
+        "\u{0301}",
+        "é",
+        "ﬁ",
+        "日本語",
+        "🙂",
+        "🏳️‍🌈",
+        "ا",
+        "\u{200b}",
+        "\u{feff}",
+        "\r\n\t",
+        "0",
+        "00",
+        "+0",
+        "\u{10ffff}",
+    ];
+    for q in hostile {
+        let f = HistoryFilter {
+            search: Some(q.into()),
+            ..Default::default()
+        };
+        h.list(&f).unwrap_or_else(|e| panic!("{q:?}: {e}"));
+        h.count(&f).unwrap_or_else(|e| panic!("{q:?}: {e}"));
+    }
+    let huge = "\"*(NEAR: ".repeat(10_240 / 9) + &"x".repeat(10_240);
+    assert!(huge.len() >= 10_240);
+    h.list(&HistoryFilter {
+        search: Some(huge),
+        ..Default::default()
+    })
+    .unwrap();
+    let words = "special ".repeat(2_000);
+    assert_eq!(search(&h, &words), [id]);
+    assert_eq!(search(&h, "\"special\""), [id]);
+    assert_eq!(search(&h, "more*"), [id]);
+    assert_eq!(search(&h, "AND"), [id], "operators are searched as words");
+    assert!(h.get(id).is_ok(), "still there");
+}
+
+#[test]
+fn paging_and_limits() {
+    let (_dir, h) = fresh();
+    let ids: Vec<i64> = (0..120)
+        .map(|i| attempt(&h, SF, &format!("call {i}")))
+        .collect();
+    let newest_first: Vec<i64> = ids.iter().rev().copied().collect();
+    let page = |limit, offset| {
+        h.list(&HistoryFilter {
+            limit,
+            offset,
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(page(0, 0), newest_first[..50], "default page");
+    assert_eq!(page(10, 0), newest_first[..10]);
+    assert_eq!(page(10, 10), newest_first[10..20]);
+    assert_eq!(page(50, 100), newest_first[100..]);
+    assert!(page(10, 500).is_empty());
+    assert_eq!(page(u32::MAX, 0).len(), 120);
+    assert_eq!(
+        h.count(&HistoryFilter {
+            limit: 1,
+            offset: 5,
+            ..Default::default()
+        })
+        .unwrap(),
+        120
+    );
+    let all: Vec<CallRecord> = h
+        .list(&HistoryFilter {
+            limit: MAX_PAGE,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(all
+        .windows(2)
+        .all(|w| (w[0].created_at, w[0].id) > (w[1].created_at, w[1].id)));
+}
+
+#[test]
+fn page_size_is_capped() {
+    let (dir, h) = fresh();
+    let conn = raw(&dir);
+    conn.execute_batch(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
+         INSERT INTO calls (phone_e164, task, created_at, updated_at, status, origin, status_changed_at)
+         SELECT '+14155550123', 'bulk ' || i, i, i, 'completed', 'x', i FROM n;",
+    )
+    .unwrap();
+    drop(conn);
+    assert_eq!(
+        h.list(&HistoryFilter {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .unwrap()
+        .len(),
+        MAX_PAGE as usize
+    );
+    assert_eq!(h.count(&HistoryFilter::default()).unwrap(), 600);
+    assert_eq!(search(&h, "bulk").len(), 50);
+}
+
+#[test]
+fn duplicates_within_the_window() {
+    let (_dir, h) = fresh();
+    let hour = Duration::from_secs(3600);
+    assert_eq!(
+        h.find_recent_duplicate(LONDON, "Book a table", hour, ORIGIN)
+            .unwrap(),
+        None
+    );
+    let a = attempt(&h, LONDON, "Book a table");
+    let found = h
+        .find_recent_duplicate(LONDON, "  Book a table \n", hour, ORIGIN)
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, a);
+    assert_eq!(
+        h.find_recent_duplicate(LONDON, "Book a table for three", hour, ORIGIN)
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        h.find_recent_duplicate(SF, "Book a table", hour, ORIGIN)
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        h.find_recent_duplicate(LONDON, "Book a table", hour, SIM)
+            .unwrap(),
+        None,
+        "other service"
+    );
+
+    let b = attempt(&h, LONDON, "Book a table");
+    h.mark_unknown_outcome(b, "timeout").unwrap();
+    assert_eq!(
+        h.find_recent_duplicate(LONDON, "Book a table", hour, ORIGIN)
+            .unwrap()
+            .unwrap()
+            .id,
+        b,
+        "newest"
+    );
+    h.link_task(b, "t-b", None, "completed").unwrap();
+    assert_eq!(
+        h.find_recent_duplicate(LONDON, "Book a table", hour, ORIGIN)
+            .unwrap()
+            .unwrap()
+            .id,
+        b
+    );
+
+    let c = attempt(&h, SF, "Refused");
+    h.mark_not_placed(c, "invalid number").unwrap();
+    assert_eq!(
+        h.find_recent_duplicate(SF, "Refused", hour, ORIGIN)
+            .unwrap(),
+        None,
+        "not_placed is no duplicate"
+    );
+
+    std::thread::sleep(Duration::from_millis(30));
+    assert_eq!(
+        h.find_recent_duplicate(LONDON, "Book a table", Duration::from_millis(10), ORIGIN)
+            .unwrap(),
+        None
+    );
+    assert!(h
+        .find_recent_duplicate(LONDON, "Book a table", Duration::MAX, ORIGIN)
+        .unwrap()
+        .is_some());
+}
+
+#[test]
+fn two_handles_on_one_file_see_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let cli = History::open_in_dir(dir.path()).unwrap();
+    let app = History::open_in_dir(dir.path()).unwrap();
+    let id = attempt(&cli, LONDON, "From the CLI");
+    assert_eq!(app.get(id).unwrap().task, "From the CLI");
+    assert_eq!(app.interrupted_attempts().unwrap().len(), 1);
+    app.record_created(id, "t-1", None, "pending").unwrap();
+    assert_eq!(cli.get(id).unwrap().task_id.as_deref(), Some("t-1"));
+    assert_eq!(cli.live().unwrap().len(), 1);
+    cli.record_status("t-1", "completed", Some("done"), None)
+        .unwrap();
+    assert_eq!(search(&app, "done"), [id]);
+}
+
+#[test]
+fn concurrent_writers_from_threads_and_handles() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = Arc::new(History::open_in_dir(dir.path()).unwrap());
+    let other = Arc::new(History::open_in_dir(dir.path()).unwrap());
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let h = if t % 2 == 0 {
+                Arc::clone(&shared)
+            } else {
+                Arc::clone(&other)
+            };
+            std::thread::spawn(move || {
+                for i in 0..25 {
+                    let id = attempt(&h, SF, &format!("thread {t} call {i}"));
+                    h.record_created(id, &format!("t{t}-{i}"), Some(i), "pending")
+                        .unwrap();
+                    h.record_status(&format!("t{t}-{i}"), "accepted", None, None)
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(shared.count(&HistoryFilter::default()).unwrap(), 100);
+    assert_eq!(other.live().unwrap().len(), 100);
+    assert_eq!(shared.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn live_and_interrupted() {
+    let (_dir, h) = fresh();
+    let sending = attempt(&h, SF, "crashed before the answer");
+    let pending = created(&h, SF, "p", "t-p");
+    let accepted = created(&h, SF, "a", "t-a");
+    h.record_status("t-a", "accepted", None, None).unwrap();
+    let running = created(&h, SF, "r", "t-r");
+    h.record_status("t-r", "in_progress", None, None).unwrap();
+    let done = created(&h, SF, "d", "t-d");
+    h.record_status("t-d", "completed", None, None).unwrap();
+    let cancelled = created(&h, SF, "c", "t-c");
+    h.record_status("t-c", "cancelled", None, None).unwrap();
+    let unknown = attempt(&h, SF, "u");
+    h.mark_unknown_outcome(unknown, "timeout").unwrap();
+
+    let live: Vec<i64> = h.live().unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(live, [pending, accepted, running]);
+    assert!(!live.contains(&done) && !live.contains(&cancelled));
+    let interrupted: Vec<i64> = h
+        .interrupted_attempts()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(interrupted, [sending]);
+}
+
+#[test]
+fn live_uses_its_partial_index() {
+    let (dir, h) = fresh();
+    drop(h);
+    let conn = raw(&dir);
+    let plan: Vec<String> = conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT id FROM calls WHERE task_id IS NOT NULL AND status NOT IN \
+             ('sending', 'unknown_outcome', 'not_placed', 'completed', 'cancelled') ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter().any(|p| p.contains("calls_live_idx")),
+        "{plan:?}"
+    );
+}
+
+#[test]
+fn a_newer_file_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    let newer = schema::SUPPORTED_VERSION + 1;
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE calls (id INTEGER PRIMARY KEY, future TEXT); INSERT INTO calls VALUES (1, 'x');")
+            .unwrap();
+        conn.pragma_update(None, "user_version", newer).unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    match History::open(&path) {
+        Err(e @ HistoryError::NewerSchema { .. }) => {
+            let HistoryError::NewerSchema { found, supported } = e else {
+                unreachable!()
+            };
+            assert_eq!((found, supported), (newer, schema::SUPPORTED_VERSION));
+            let msg = e.to_string();
+            assert!(
+                msg.contains("newer version of MissionCall") && msg.contains("update"),
+                "{msg}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before, "file untouched");
+    assert!(!dir.path().join(format!("{FILE_NAME}-wal")).exists());
+}
+
+#[test]
+fn foreign_and_broken_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = dir.path().join("other.db");
+    {
+        let conn = Connection::open(&foreign).unwrap();
+        conn.pragma_update(None, "application_id", 0x1234_5678)
+            .unwrap();
+    }
+    assert!(matches!(
+        History::open(&foreign),
+        Err(HistoryError::ForeignDatabase { .. })
+    ));
+
+    let garbage = dir.path().join("garbage.sqlite3");
+    std::fs::write(&garbage, vec![0x5a; 8192]).unwrap();
+    match History::open(&garbage) {
+        Err(HistoryError::Open { path, .. }) => assert_eq!(path, garbage),
+        other => panic!("{other:?}"),
+    }
+
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"").unwrap();
+    assert!(matches!(
+        History::open_in_dir(&file.join("sub")),
+        Err(HistoryError::CreateDir { .. })
+    ));
+}
+
+#[test]
+fn data_dir_can_be_overridden() {
+    // The only test touching this variable.
+    std::env::set_var("MISSIONCALL_DATA_DIR", "/tmp/missioncall-test-data");
+    assert_eq!(
+        default_data_dir().unwrap(),
+        std::path::Path::new("/tmp/missioncall-test-data")
+    );
+    std::env::set_var("MISSIONCALL_DATA_DIR", "");
+    let default = default_data_dir();
+    std::env::remove_var("MISSIONCALL_DATA_DIR");
+    assert_eq!(default, default_data_dir());
+    if let Some(d) = default {
+        assert!(
+            d.to_string_lossy().to_lowercase().contains("missioncall"),
+            "{d:?}"
+        );
+    }
+}
+
+#[test]
+fn records_serialize_for_the_ui() {
+    let (_dir, h) = fresh();
+    let id = created(&h, LONDON, "Say hi", "t-1");
+    let json = serde_json::to_value(h.get(id).unwrap()).unwrap();
+    assert_eq!(json["task_id"], "t-1");
+    assert_eq!(json["status"], "pending");
+    assert!(json["created_at"].as_str().unwrap().ends_with('Z'));
+    let json = serde_json::to_value(h.timeline(id).unwrap()).unwrap();
+    assert_eq!(json[0]["status"], "sending");
+}
