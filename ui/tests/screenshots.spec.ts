@@ -1,0 +1,48 @@
+// Not a test: `SCREENSHOTS=/tmp/shots npx playwright test screenshots` saves each main screen in
+// both themes for a human to look at. Skipped otherwise.
+import { test } from '@playwright/test';
+import { openApp, typeNumber } from './helpers';
+import { sampleCalls } from './fixtures';
+
+const dir = process.env.SCREENSHOTS;
+test.skip(!dir, 'set SCREENSHOTS=<dir> to take screenshots');
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`screens (${scheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    const shot = (name: string) => page.screenshot({ path: `${dir}/${scheme}-${name}.png` });
+
+    await openApp(page, { firstRun: true });
+    await shot('1-first-run');
+    await page.getByRole('button', { name: /Enter your API key/ }).click();
+    await shot('1b-first-run-key');
+
+    await openApp(page, { demo: true, calls: sampleCalls() });
+    await typeNumber(page, '020 7946 0958');
+    await page.getByLabel('What should the agent do?').fill('Book a table for 4 at 7pm tonight, under the name Sam.');
+    await page.waitForTimeout(300);
+    await shot('2-new-call');
+    await page.getByRole('button', { name: 'Review call' }).click();
+    await shot('3-confirm');
+    await page.getByRole('button', { name: 'Place call' }).click();
+    await shot('4-sent');
+    await page.getByRole('button', { name: 'History' }).click();
+    await page.waitForTimeout(200);
+    await shot('5-history');
+    await page.getByRole('button', { name: /Pizzeria|table/ }).first().click();
+    await page.waitForTimeout(200);
+    await shot('6-detail');
+    await page.getByRole('button', { name: 'History' }).first().click();
+    await page.locator('[data-testid=history-row] .check').first().click();
+    await page.waitForTimeout(200);
+    await shot('7-unknown');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.waitForTimeout(200);
+    await shot('8-settings');
+    await page.getByRole('button', { name: 'New call' }).click();
+    await typeNumber(page, '12345678');
+    await page.getByLabel('Phone number').blur();
+    await page.waitForTimeout(300);
+    await shot('9-invalid');
+  });
+}

@@ -1,0 +1,140 @@
+import { test, type Page } from '@playwright/test';
+import { commandNames, expect, invocations, openApp } from './helpers';
+
+const KEY = 'sk_live_canary1234567890abcdWXYZ';
+
+async function expectNoKeyAnywhere(page: Page) {
+  const leaks = await page.evaluate((key) => {
+    const found: string[] = [];
+    if (document.body.innerText.includes(key)) found.push('innerText');
+    if (document.documentElement.outerHTML.includes(key)) found.push('html');
+    for (const el of document.querySelectorAll('input, textarea, select')) {
+      if ((el as HTMLInputElement).value.includes(key)) found.push(`value of #${el.id}`);
+    }
+    for (const part of ['canary1234', 'sk_live']) if (document.body.innerText.includes(part)) found.push(part);
+    return found;
+  }, KEY);
+  expect(leaks).toEqual([]);
+}
+
+test('settings never show a full key', async ({ page }) => {
+  await openApp(page, { hasKey: false, demo: true });
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByTestId('key-status')).toContainText('No key saved');
+
+  const field = page.locator('#api-key');
+  await expect(field).toHaveAttribute('type', 'password');
+  await field.fill(KEY);
+  await page.getByRole('button', { name: 'Save key' }).click();
+
+  await expect(page.getByTestId('key-status')).toContainText('•••• WXYZ');
+  await expect(field).toHaveValue('');
+  await expectNoKeyAnywhere(page);
+  expect(await invocations(page, 'set_api_key')).toEqual([{ key: KEY }]);
+
+  // Coming back to Settings later: still only the last four.
+  await page.getByRole('navigation').getByRole('button', { name: 'History' }).click();
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByTestId('key-status')).toContainText('•••• WXYZ');
+  await expectNoKeyAnywhere(page);
+
+  // Removing asks first.
+  await page.getByRole('button', { name: 'Remove key' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Remove the API key?' });
+  await confirm.getByRole('button', { name: 'Remove key' }).click();
+  await expect(page.getByTestId('key-status')).toContainText('No key saved');
+  expect(await invocations(page, 'clear_api_key')).toHaveLength(1);
+});
+
+test('settings: insecure base URL is refused with its message; theme applies', async ({ page }) => {
+  await openApp(page, { hasKey: true });
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  await page.getByLabel('WorkAPI.ai address').fill('http://evil.example.com');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.locator('[data-error-kind=insecureUrl]')).toContainText('Use an https:// address');
+
+  await page.getByRole('radio', { name: 'Dark' }).check();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.getByRole('radio', { name: /Only results/ }).check();
+  const saved = (await invocations(page, 'set_settings')).at(-1)!.settings;
+  expect(saved).toMatchObject({ theme: 'dark', notifications: 'results', baseUrl: 'https://api.workapi.ai' });
+});
+
+const PAYLOADS = [
+  '<img src=x onerror="window.__pwned=1">',
+  '<svg onload="window.__pwned=1">',
+  '</script><script>window.__pwned=1</script>',
+  '<a href="javascript:window.__pwned=1">click</a>',
+  "{{constructor.constructor('window.__pwned=1')()}}",
+  `<img src=x onerror="window.__TAURI_INTERNALS__.invoke('clear_api_key')">`,
+];
+
+test('XSS corpus renders as literal text everywhere', async ({ page }) => {
+  const all = PAYLOADS.join(' ');
+  await openApp(page, {
+    hasKey: true,
+    calls: [
+      {
+        number: '+442079460958',
+        task: `Task ${all}`,
+        status: 'completed',
+        summary: `Summary ${all}`,
+        error: `Error ${all}`,
+        transcript: null,
+        turns: PAYLOADS.map((text, i) => ({
+          speaker: i % 2 ? 'agent' : 'callee',
+          label: i === 0 ? PAYLOADS[1] : 'Agent',
+          text,
+        })),
+      },
+      { number: '+442079460959', task: 'Raw status', status: PAYLOADS[0] },
+    ],
+  });
+  await page.getByRole('navigation').getByRole('button', { name: 'History' }).click();
+  await expect(page.getByTestId('history-row').first()).toContainText(PAYLOADS[0]);
+  await expect(page.getByTestId('history-row').nth(1)).toContainText('Task <img src=x');
+
+  await page.getByTestId('history-row').nth(1).locator('.row-main').click();
+  await expect(page.getByTestId('summary')).toHaveText(`Summary ${all}`);
+  await expect(page.getByTestId('detail-task')).toHaveText(`Task ${all}`);
+  await expect(page.getByText(`Error ${all}`)).toBeVisible();
+  const turns = page.getByTestId('turns').locator('li');
+  await expect(turns).toHaveCount(PAYLOADS.length);
+  for (const [i, p] of PAYLOADS.entries()) await expect(turns.nth(i).locator('.bubble')).toHaveText(p);
+  await expect(turns.nth(0).locator('.speaker')).toHaveText(PAYLOADS[1]);
+
+  // An error message from Rust carrying a payload.
+  await page.evaluate((msg) => window.__mock.failNext('place_call', { kind: 'server', message: msg }), all);
+  await page.getByRole('button', { name: 'Call again' }).click();
+  await expect(page.getByLabel('What should the agent do?')).toHaveValue(`Task ${all}`);
+  await page.getByRole('button', { name: 'Review call' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByTestId('confirm-task')).toHaveText(`Task ${all}`);
+  await dialog.getByRole('button', { name: 'Place call' }).click();
+  await expect(dialog.locator('[data-error-kind=server]')).toContainText(all);
+  await page.waitForTimeout(300);
+
+  expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+  const allowed = new Set([
+    'app_mode', 'regions', 'get_settings', 'list_history', 'get_task', 'validate_phone', 'place_call',
+  ]);
+  const unexpected = (await commandNames(page)).filter((c) => !allowed.has(c));
+  expect(unexpected).toEqual([]);
+
+  const dom = await page.evaluate(() => ({
+    img: document.querySelectorAll('img').length,
+    script: document.body.querySelectorAll('script').length,
+    foreignSvg: document.querySelectorAll('svg:not([data-icon])').length,
+    a: document.querySelectorAll('a').length,
+    handlers: [...document.querySelectorAll('*')].filter((el) =>
+      [...el.attributes].some((a) => a.name.startsWith('on') || a.value.trim().toLowerCase().startsWith('javascript:')),
+    ).length,
+  }));
+  expect(dom).toEqual({ img: 0, script: 0, foreignSvg: 0, a: 0, handlers: 0 });
+});
+
+test('the readiness hook is called once the first screen is up', async ({ page }) => {
+  await openApp(page, { hasKey: true });
+  await expect(page.getByRole('heading', { name: 'New call' })).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__ready)).toBe(true);
+});
