@@ -18,6 +18,7 @@ export default defineConfig(({ mode }) => {
       target: 'es2022',
       outDir: test ? 'dist-test' : 'dist',
       emptyOutDir: true,
+      modulePreload: { polyfill: false },
       rolldownOptions: {
         input,
       },

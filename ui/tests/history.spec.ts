@@ -99,3 +99,15 @@ test('virtualised history: 100,000 rows keep the DOM small', async ({ page }) =>
   await expect(page.locator('[data-index="0"] .row-main')).toBeFocused();
   await expect(page.locator('[data-index="0"]')).toContainText('Mission number 0');
 });
+
+test('a call placed elsewhere appears at the top without a reload', async ({ page }) => {
+  await openApp(page, { hasKey: true, calls: sampleCalls() });
+  await page.getByRole('navigation').getByRole('button', { name: 'History' }).click();
+  await expect(page.getByTestId('history-row')).toHaveCount(4);
+  await page.evaluate(() =>
+    window.__mock.add({ number: '+33 1 23 45 67 89', task: 'Confirm the delivery slot', status: 'pending' }),
+  );
+  await expect(page.getByTestId('history-row')).toHaveCount(5);
+  await expect(page.getByTestId('history-row').first()).toContainText('Confirm the delivery slot');
+  await expect(page.getByTestId('history-count')).toHaveText('5 calls');
+});

@@ -13,7 +13,6 @@ import type {
   HistoryPage,
   HistoryQuery,
   KeyStatus,
-  NumberKind,
   PhoneCheck,
   PlaceCallArgs,
   Region,
@@ -74,6 +73,8 @@ export type MockApi = {
   setFail: (cmd: string, error: AppError | null) => void;
   listenerCount: (event: string) => number;
   lastCallId: () => number | null;
+  /** A call placed elsewhere (e.g. by the CLI): stored, then announced with `task-updated`. */
+  add: (seed: SeedCall) => CallSummary;
 };
 
 declare global {
@@ -151,7 +152,7 @@ export function checkPhone(input: string, regionCode: string | null): PhoneCheck
     return { ...base, reason: `That is not a valid area code in ${region.name}.` };
   }
 
-  let kind: NumberKind = 'fixed_line_or_mobile';
+  let kind: NonNullable<PhoneCheck['kind']> = 'fixed_line_or_mobile';
   let intl: string;
   let national: string;
   if (region.code === 'GB') {
@@ -476,5 +477,10 @@ export function installMockBackend(config: MockConfig) {
     setFail: (cmd, error) => void (error ? persistentFail.set(cmd, error) : persistentFail.delete(cmd)),
     listenerCount: (event) => (listeners.get(event) ?? []).length,
     lastCallId: () => (store.length ? store[store.length - 1].call.id : null),
+    add(seed) {
+      const call = summaryFor(addCall(seed));
+      emit('task-updated', { call });
+      return call;
+    },
   };
 }

@@ -29,11 +29,11 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.getByRole('button', { name: 'History' }).click();
     await page.waitForTimeout(200);
     await shot('5-history');
-    await page.getByRole('button', { name: /Pizzeria|table/ }).first().click();
+    await page.getByTestId('history-row').filter({ hasText: 'Pizzeria' }).locator('.row-main').click();
     await page.waitForTimeout(200);
     await shot('6-detail');
     await page.getByRole('button', { name: 'History' }).first().click();
-    await page.locator('[data-testid=history-row] .check').first().click();
+    await page.getByRole('button', { name: /Check what happened/ }).first().click();
     await page.waitForTimeout(200);
     await shot('7-unknown');
     await page.getByRole('button', { name: 'Settings' }).click();
@@ -44,5 +44,12 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.getByLabel('Phone number').blur();
     await page.waitForTimeout(300);
     await shot('9-invalid');
+    await page.setViewportSize({ width: 640, height: 800 });
+    await page.getByRole('button', { name: 'History' }).click();
+    await page.getByTestId('history-row').filter({ hasText: 'Pizzeria' }).locator('.row-main').click();
+    await page.waitForTimeout(200);
+    await shot('10-narrow-detail');
+    await page.getByRole('button', { name: 'New call' }).click();
+    await shot('11-narrow-new');
   });
 }

@@ -1,5 +1,6 @@
 import { test, type Page } from '@playwright/test';
 import { commandNames, expect, invocations, openApp } from './helpers';
+import { xssPayloads } from './fixtures';
 
 const KEY = 'sk_live_canary1234567890abcdWXYZ';
 
@@ -60,14 +61,7 @@ test('settings: insecure base URL is refused with its message; theme applies', a
   expect(saved).toMatchObject({ theme: 'dark', notifications: 'results', baseUrl: 'https://api.workapi.ai' });
 });
 
-const PAYLOADS = [
-  '<img src=x onerror="window.__pwned=1">',
-  '<svg onload="window.__pwned=1">',
-  '</script><script>window.__pwned=1</script>',
-  '<a href="javascript:window.__pwned=1">click</a>',
-  "{{constructor.constructor('window.__pwned=1')()}}",
-  `<img src=x onerror="window.__TAURI_INTERNALS__.invoke('clear_api_key')">`,
-];
+const PAYLOADS = xssPayloads();
 
 test('XSS corpus renders as literal text everywhere', async ({ page }) => {
   const all = PAYLOADS.join(' ');
@@ -88,13 +82,18 @@ test('XSS corpus renders as literal text everywhere', async ({ page }) => {
         })),
       },
       { number: '+442079460959', task: 'Raw status', status: PAYLOADS[0] },
+      { number: '+442079460957', task: 'Plain transcript', status: 'completed', transcript: `Callee: ${all}` },
     ],
   });
   await page.getByRole('navigation').getByRole('button', { name: 'History' }).click();
-  await expect(page.getByTestId('history-row').first()).toContainText(PAYLOADS[0]);
-  await expect(page.getByTestId('history-row').nth(1)).toContainText('Task <img src=x');
+  const rows = page.getByTestId('history-row');
+  await expect(rows.nth(1)).toContainText(PAYLOADS[0]);
+  await expect(rows.nth(2)).toContainText('Task <img src=x');
 
-  await page.getByTestId('history-row').nth(1).locator('.row-main').click();
+  await rows.nth(0).locator('.row-main').click();
+  await expect(page.getByText(`Callee: ${all}`)).toBeVisible();
+  await page.getByRole('button', { name: 'History' }).first().click();
+  await rows.nth(2).locator('.row-main').click();
   await expect(page.getByTestId('summary')).toHaveText(`Summary ${all}`);
   await expect(page.getByTestId('detail-task')).toHaveText(`Task ${all}`);
   await expect(page.getByText(`Error ${all}`)).toBeVisible();
@@ -126,11 +125,13 @@ test('XSS corpus renders as literal text everywhere', async ({ page }) => {
     script: document.body.querySelectorAll('script').length,
     foreignSvg: document.querySelectorAll('svg:not([data-icon])').length,
     a: document.querySelectorAll('a').length,
+    iframe: document.querySelectorAll('iframe').length,
+    b: document.querySelectorAll('b').length,
     handlers: [...document.querySelectorAll('*')].filter((el) =>
       [...el.attributes].some((a) => a.name.startsWith('on') || a.value.trim().toLowerCase().startsWith('javascript:')),
     ).length,
   }));
-  expect(dom).toEqual({ img: 0, script: 0, foreignSvg: 0, a: 0, handlers: 0 });
+  expect(dom).toEqual({ img: 0, script: 0, foreignSvg: 0, a: 0, iframe: 0, b: 0, handlers: 0 });
 });
 
 test('the readiness hook is called once the first screen is up', async ({ page }) => {

@@ -1,7 +1,5 @@
 //! Plain words for call statuses and number kinds. Unknown raw values are shown as they are.
 
-import type { NumberKind } from './bindings';
-
 const STATUS_WORDS = new Map<string, string>([
   ['pending', 'Waiting for an agent'],
   ['accepted', 'Agent assigned'],
@@ -49,7 +47,7 @@ export function isCancellableStatus(status: string): boolean {
   return status === 'pending' || status === 'accepted';
 }
 
-const KIND_WORDS = new Map<NumberKind, string>([
+const KIND_WORDS = new Map<string, string>([
   ['fixed_line', 'Landline'],
   ['mobile', 'Mobile'],
   ['fixed_line_or_mobile', 'Landline or mobile'],
@@ -64,6 +62,7 @@ const KIND_WORDS = new Map<NumberKind, string>([
   ['unknown', 'Phone number'],
 ]);
 
-export function kindLabel(kind: NumberKind | null): string {
+/** Accepts any string: the generated bindings may type `PhoneCheck.kind` as a plain string. */
+export function kindLabel(kind: string | null): string {
   return (kind && KIND_WORDS.get(kind)) || 'Phone number';
 }

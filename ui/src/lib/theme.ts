@@ -1,7 +1,5 @@
-import type { Theme } from './bindings';
-
 /** Forces light or dark, or follows the OS for "system". */
-export function applyTheme(theme: Theme) {
+export function applyTheme(theme: string) {
   const root = document.documentElement;
   if (theme === 'light' || theme === 'dark') root.dataset.theme = theme;
   else delete root.dataset.theme;
