@@ -34,7 +34,7 @@ test('first run: entering a key leads to the call form', async ({ page }) => {
 
 test('place a call through the form', async ({ page }) => {
   await openApp(page, { hasKey: true });
-  await expect(page.getByLabel('Country')).toHaveValue('GB');
+  await expect(page.getByLabel('Country')).toHaveValue('United Kingdom (+44)');
 
   await typeNumber(page, '020 7946 0958');
   const status = page.getByTestId('phone-status');
@@ -76,7 +76,7 @@ test('place a call through the form', async ({ page }) => {
 test('keyboard: Escape closes the confirmation, Enter places the call', async ({ page }) => {
   await openApp(page, { hasKey: true });
   await typeNumber(page, '+1 415 555 0142');
-  await expect(page.getByLabel('Country')).toHaveValue('US');
+  await expect(page.getByLabel('Country')).toHaveValue('United States (+1)');
   await page.getByLabel('What should the agent do?').fill('Ask about opening hours on Sunday');
   await page.getByRole('button', { name: 'Review call' }).focus();
   await page.keyboard.press('Enter');
@@ -213,4 +213,39 @@ test('call again prefills the form', async ({ page }) => {
   await expect(page.getByLabel('What should the agent do?')).toHaveValue(/Pizzeria Roma/);
   await expect(page.getByTestId('phone-status')).toContainText('+44 20 7946 0321');
   expect(await invocations(page, 'place_call')).toHaveLength(0);
+});
+
+test('country picker: search by name or calling code, pick with the keyboard', async ({ page }) => {
+  await openApp(page, { hasKey: true });
+  const country = page.getByRole('combobox', { name: 'Country' });
+  await country.click();
+  await expect(page.getByRole('listbox')).toBeVisible();
+  await country.pressSequentially('fra');
+  await expect(page.getByRole('option')).toHaveText([/France/]);
+  await country.press('Enter');
+  await expect(page.getByRole('listbox')).toBeHidden();
+  await expect(country).toHaveValue('France (+33)');
+
+  await typeNumber(page, '01 23 45 67 89');
+  await expect(page.getByTestId('phone-status')).toContainText('+33 1 23 45 67 89');
+  expect((await invocations(page, 'validate_phone')).at(-1)).toEqual({ input: '01 23 45 67 89', region: 'FR' });
+
+  // By calling code, then Escape leaves the choice as it was.
+  await country.focus();
+  await country.press('ArrowDown');
+  await country.pressSequentially('+49');
+  await expect(page.getByRole('option')).toHaveText([/Germany/]);
+  await country.press('Escape');
+  await expect(country).toHaveValue('France (+33)');
+
+  // Arrow keys and mouse.
+  await country.press('ArrowDown');
+  await country.pressSequentially('united');
+  await country.press('ArrowDown');
+  await country.press('Enter');
+  await expect(country).toHaveValue('United States (+1)');
+  expect((await invocations(page, 'validate_phone')).at(-1)).toMatchObject({ region: 'US' });
+  await country.click();
+  await page.getByRole('option', { name: /Ireland/ }).click();
+  await expect(country).toHaveValue('Ireland (+353)');
 });

@@ -22,6 +22,10 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.getByLabel('What should the agent do?').fill('Book a table for 4 at 7pm tonight, under the name Sam.');
     await page.waitForTimeout(300);
     await shot('2-new-call');
+    await page.getByRole('combobox', { name: 'Country' }).click();
+    await page.getByRole('combobox', { name: 'Country' }).pressSequentially('uni');
+    await shot('2b-country');
+    await page.keyboard.press('Escape');
     await page.getByRole('button', { name: 'Review call' }).click();
     await shot('3-confirm');
     await page.getByRole('button', { name: 'Place call' }).click();
