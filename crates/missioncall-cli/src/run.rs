@@ -178,7 +178,7 @@ async fn follow(g: &Global, service: Calls, task_id: String) -> Out {
             ev = events.recv() => match ev {
                 Ok(TrackerEvent::Updated(rec)) if rec.task_id.as_deref() == Some(task_id.as_str()) => {
                     if g.json {
-                        json_line(&CallJson::from(&rec));
+                        json_line(&CallJson::from(&*rec));
                     } else {
                         println!("{} — {}", rec.task_id.as_deref().unwrap_or("?"), describe(&rec.status));
                         if rec.status == "completed" {

@@ -21,7 +21,7 @@ use workapi::{TaskId, TaskStatus};
 #[derive(Clone, Debug)]
 pub enum TrackerEvent {
     /// A call's status or result changed (the record as now stored).
-    Updated(CallRecord),
+    Updated(Box<CallRecord>),
     /// The service became unreachable (`online: false`) or reachable again.
     Network {
         /// Reachable.
@@ -321,7 +321,7 @@ impl Worker {
                 }
                 match self.calls.record(&task) {
                     Ok(Some(rec)) => {
-                        let _ = self.events.send(TrackerEvent::Updated(rec));
+                        let _ = self.events.send(TrackerEvent::Updated(Box::new(rec)));
                     }
                     Ok(None) => {}
                     Err(e) => tracing::error!("could not record a task's status: {e}"),

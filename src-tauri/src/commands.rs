@@ -1,0 +1,196 @@
+//! The commands the UI may call: each a few lines over the core or the state. The API key
+//! only ever goes in (`set_api_key`); nothing here returns it.
+
+use crate::dto::*;
+use crate::error::{AppError, AppErrorKind, CmdResult};
+use crate::state::AppState;
+use missioncall_core::calls::CallRequest;
+use missioncall_core::history::HistoryFilter;
+use missioncall_core::{export, phone};
+use tauri::State;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn app_mode(state: State<'_, AppState>) -> CmdResult<AppMode> {
+    state.mode().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn regions() -> CmdResult<Vec<Region>> {
+    Ok(phone::regions()
+        .into_iter()
+        .map(|r| Region {
+            code: r.code,
+            calling_code: r.calling_code.into(),
+            name: r.name,
+        })
+        .collect())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn validate_phone(input: String, region: Option<String>) -> CmdResult<PhoneCheck> {
+    Ok(phone::check(&input, region.as_deref()).into())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn place_call(state: State<'_, AppState>, args: PlaceCallArgs) -> CmdResult<CallSummary> {
+    let calls = state.calls().await?;
+    let rec = calls
+        .place(&CallRequest {
+            number: &args.number,
+            region: args.region.as_deref(),
+            task: &args.task,
+            force: args.force,
+        })
+        .await?;
+    if let Some(id) = &rec.task_id {
+        state.follow(id).await;
+    }
+    state.announce(&rec);
+    Ok((&rec).into())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn get_task(state: State<'_, AppState>, id: i64) -> CmdResult<CallDetail> {
+    let rec = state.history.get(id)?;
+    let timeline = state.history.timeline(id)?;
+    Ok(CallDetail::new(&rec, &timeline))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_task(state: State<'_, AppState>, id: i64) -> CmdResult<CallSummary> {
+    let rec = state.calls().await?.cancel(id).await?;
+    state.announce(&rec);
+    Ok((&rec).into())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_history(
+    state: State<'_, AppState>,
+    query: HistoryQuery,
+) -> CmdResult<HistoryPage> {
+    state.rescan().await;
+    let filter = HistoryFilter {
+        status: query.status.filter(|s| !s.is_empty()),
+        search: query.search.filter(|s| !s.trim().is_empty()),
+        demo: None,
+        limit: query.limit,
+        offset: query.offset,
+    };
+    let total = state.history.count(&filter)?;
+    let items = state.history.list(&filter)?;
+    Ok(HistoryPage {
+        items: items.iter().map(CallSummary::from).collect(),
+        total: total.min(u32::MAX as u64) as u32,
+        offset: query.offset,
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn check_unknown_outcome(
+    state: State<'_, AppState>,
+    id: i64,
+    task_id: String,
+) -> CmdResult<CallSummary> {
+    let rec = state
+        .calls()
+        .await?
+        .check_unknown_outcome(id, &task_id)
+        .await?;
+    if let Some(t) = &rec.task_id {
+        state.follow(t).await;
+    }
+    state.announce(&rec);
+    Ok((&rec).into())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn dismiss_unknown_outcome(
+    state: State<'_, AppState>,
+    id: i64,
+) -> CmdResult<CallSummary> {
+    let rec = state.calls().await?.dismiss_unknown_outcome(id)?;
+    state.announce(&rec);
+    Ok((&rec).into())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_api_key(state: State<'_, AppState>, key: String) -> CmdResult<KeyStatus> {
+    state.set_key(&key).await?;
+    Ok(state.secrets.status()?.into())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn clear_api_key(state: State<'_, AppState>) -> CmdResult<KeyStatus> {
+    state.clear_key().await?;
+    Ok(state.secrets.status()?.into())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn key_status(state: State<'_, AppState>) -> CmdResult<KeyStatus> {
+    Ok(state.secrets.status()?.into())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
+    let s = state.settings.lock().map_err(|_| {
+        AppError::new(
+            AppErrorKind::Other,
+            "Settings are unavailable; restart MissionCall.",
+        )
+    })?;
+    Ok((&*s).into())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<Settings> {
+    Ok((&state.set_settings(settings.to_core()).await?).into())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn start_demo(state: State<'_, AppState>) -> CmdResult<AppMode> {
+    state.start_demo().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn stop_demo(state: State<'_, AppState>) -> CmdResult<AppMode> {
+    state.stop_demo().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn export_call(state: State<'_, AppState>, id: i64) -> CmdResult<Option<String>> {
+    let rec = state.history.get(id)?;
+    let text = export::to_text(&rec, &state.history.timeline(id)?);
+    let host = state.host.clone();
+    let name = export::file_name(&rec);
+    let Some(path) = tokio::task::spawn_blocking(move || host.save_path(&name))
+        .await
+        .ok()
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    std::fs::write(&path, text).map_err(|e| {
+        AppError::new(
+            AppErrorKind::Storage,
+            format!("Could not save the file ({e}). Choose another folder and try again."),
+        )
+    })?;
+    Ok(Some(path.display().to_string()))
+}

@@ -1,0 +1,269 @@
+//! The shapes that cross IPC to the UI (typed bindings are generated from these). Mapping only:
+//! every decision (plain words, cancellable, speaker turns) is made by the core.
+
+use missioncall_core::history::{CallRecord, StatusEvent as CoreEvent};
+use missioncall_core::phone::{self, NumberKind, PhoneCheck as CorePhoneCheck};
+use missioncall_core::settings::{NotifyLevel, Settings as CoreSettings, Theme};
+use missioncall_core::{status, transcript};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneCheck {
+    pub input: String,
+    pub valid: bool,
+    pub e164: Option<String>,
+    pub region: Option<String>,
+    pub kind: Option<String>,
+    pub national: Option<String>,
+    pub international: Option<String>,
+    pub reason: Option<String>,
+}
+
+fn kind_name(k: NumberKind) -> String {
+    serde_json::to_value(k)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+impl From<CorePhoneCheck> for PhoneCheck {
+    fn from(c: CorePhoneCheck) -> Self {
+        PhoneCheck {
+            input: c.input,
+            valid: c.valid,
+            e164: c.e164,
+            region: c.region,
+            kind: c.kind.map(kind_name),
+            national: c.national,
+            international: c.international,
+            reason: c.reason,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Region {
+    pub code: String,
+    pub calling_code: u32,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CallSummary {
+    pub id: i64,
+    pub task_id: Option<String>,
+    pub phone_number: String,
+    pub phone_display: String,
+    pub task: String,
+    pub status: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub summary: Option<String>,
+    pub error: Option<String>,
+    pub demo: bool,
+    pub cancellable: bool,
+}
+
+impl From<&CallRecord> for CallSummary {
+    fn from(r: &CallRecord) -> Self {
+        let display = phone::parse(&r.phone_e164, None)
+            .map(|p| p.international)
+            .unwrap_or_else(|_| r.phone_e164.clone());
+        CallSummary {
+            id: r.id,
+            task_id: r.task_id.clone(),
+            phone_number: r.phone_e164.clone(),
+            phone_display: display,
+            task: r.task.clone(),
+            status: r.status.clone(),
+            created_at: r.created_at.to_rfc3339(),
+            updated_at: r.updated_at.to_rfc3339(),
+            summary: r.summary.clone(),
+            error: r.error.clone(),
+            demo: r.demo,
+            cancellable: r.task_id.is_some() && status::is_cancellable(&r.status),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Turn {
+    pub speaker: String,
+    pub label: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusEvent {
+    pub status: String,
+    pub seen_at: String,
+}
+
+impl From<&CoreEvent> for StatusEvent {
+    fn from(e: &CoreEvent) -> Self {
+        StatusEvent {
+            status: e.status.clone(),
+            seen_at: e.seen_at.to_rfc3339(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CallDetail {
+    pub call: CallSummary,
+    pub transcript: Option<String>,
+    pub turns: Vec<Turn>,
+    pub timeline: Vec<StatusEvent>,
+    pub likely_no_answer: bool,
+}
+
+impl CallDetail {
+    pub fn new(r: &CallRecord, timeline: &[CoreEvent]) -> Self {
+        let turns = r
+            .transcript
+            .as_deref()
+            .map(transcript::parse)
+            .unwrap_or_default();
+        let likely_no_answer = r.status == "completed" && transcript::likely_no_answer(&turns);
+        CallDetail {
+            call: r.into(),
+            transcript: r.transcript.clone(),
+            turns: turns
+                .into_iter()
+                .map(|t| Turn {
+                    speaker: match t.speaker {
+                        transcript::Speaker::Agent => "agent",
+                        transcript::Speaker::Callee => "callee",
+                        transcript::Speaker::Other => "other",
+                    }
+                    .into(),
+                    label: t.label,
+                    text: t.text,
+                })
+                .collect(),
+            timeline: timeline.iter().map(StatusEvent::from).collect(),
+            likely_no_answer,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryQuery {
+    pub status: Option<String>,
+    pub search: Option<String>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    pub items: Vec<CallSummary>,
+    pub total: u32,
+    pub offset: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub base_url: String,
+    pub default_region: Option<String>,
+    pub notifications: String,
+    pub theme: String,
+}
+
+impl From<&CoreSettings> for Settings {
+    fn from(s: &CoreSettings) -> Self {
+        let name = |v: serde_json::Result<serde_json::Value>| {
+            v.ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        };
+        Settings {
+            base_url: s.base_url.clone(),
+            default_region: s.default_region.clone(),
+            notifications: name(serde_json::to_value(s.notifications)),
+            theme: name(serde_json::to_value(s.theme)),
+        }
+    }
+}
+
+impl Settings {
+    /// Back to the core's settings (unknown names fall back to the defaults).
+    pub fn to_core(&self) -> CoreSettings {
+        CoreSettings {
+            base_url: self.base_url.clone(),
+            default_region: self.default_region.clone(),
+            notifications: serde_json::from_value::<NotifyLevel>(self.notifications.clone().into())
+                .unwrap_or_default(),
+            theme: serde_json::from_value::<Theme>(self.theme.clone().into()).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyStatus {
+    pub set: bool,
+    pub last4: Option<String>,
+    pub source: Option<String>,
+}
+
+impl From<missioncall_core::secrets::KeyStatus> for KeyStatus {
+    fn from(k: missioncall_core::secrets::KeyStatus) -> Self {
+        KeyStatus {
+            set: k.set,
+            last4: k.last4,
+            source: k.source.map(|s| match s {
+                missioncall_core::secrets::KeySource::Env => "env".into(),
+                missioncall_core::secrets::KeySource::Keychain => "keychain".into(),
+            }),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppMode {
+    pub demo: bool,
+    pub has_key: bool,
+    pub base_url: String,
+    pub default_region: String,
+    pub first_run: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaceCallArgs {
+    pub number: String,
+    pub region: Option<String>,
+    pub task: String,
+    pub force: bool,
+}
+
+/// A call's status or result changed.
+#[derive(Clone, Debug, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskUpdated {
+    pub call: CallSummary,
+}
+
+/// Demo mode started or stopped (the payload is the new mode).
+#[derive(Clone, Debug, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(transparent)]
+pub struct DemoChanged(pub AppMode);
+
+/// The service became unreachable, or reachable again.
+#[derive(Clone, Debug, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkState {
+    pub online: bool,
+    pub message: Option<String>,
+}

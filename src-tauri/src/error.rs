@@ -1,0 +1,109 @@
+//! The shell's error, as the UI sees it: `{ kind, message }`. The kind lets the UI react
+//! (a rejected key leads to Settings, offline shows a banner); the message is plain language,
+//! shown as is. It never contains the API key.
+
+use missioncall_core::Error as CoreError;
+use serde::Serialize;
+use workapi::Error as ApiError;
+
+/// What kind of problem, for the UI to react to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum AppErrorKind {
+    InvalidPhone,
+    InvalidTask,
+    Duplicate,
+    NoKey,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    NotCancellable,
+    RateLimited,
+    Offline,
+    UnknownOutcome,
+    Keychain,
+    InsecureUrl,
+    Server,
+    Storage,
+    Other,
+}
+
+/// An error for the UI.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+pub struct AppError {
+    pub kind: AppErrorKind,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(kind: AppErrorKind, message: impl Into<String>) -> Self {
+        AppError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+fn api_kind(e: &ApiError) -> AppErrorKind {
+    match e {
+        ApiError::Validation { .. } => AppErrorKind::InvalidTask,
+        ApiError::Unauthorized => AppErrorKind::Unauthorized,
+        ApiError::Forbidden => AppErrorKind::Forbidden,
+        ApiError::NotFound => AppErrorKind::NotFound,
+        ApiError::InvalidStatus { .. } => AppErrorKind::NotCancellable,
+        ApiError::RateLimited { .. } => AppErrorKind::RateLimited,
+        ApiError::Connect { .. } | ApiError::Network { .. } => AppErrorKind::Offline,
+        ApiError::UnknownOutcome { .. } => AppErrorKind::UnknownOutcome,
+        ApiError::InsecureBaseUrl { .. } | ApiError::InvalidBaseUrl { .. } => {
+            AppErrorKind::InsecureUrl
+        }
+        ApiError::InvalidApiKey => AppErrorKind::Unauthorized,
+        ApiError::InvalidTaskId { .. } => AppErrorKind::NotFound,
+        ApiError::Server { .. } | ApiError::Decode { .. } => AppErrorKind::Server,
+        ApiError::Build { .. } => AppErrorKind::Other,
+    }
+}
+
+impl From<CoreError> for AppError {
+    fn from(e: CoreError) -> Self {
+        let kind = match &e {
+            CoreError::InvalidPhone(_) => AppErrorKind::InvalidPhone,
+            CoreError::InvalidTask { .. } => AppErrorKind::InvalidTask,
+            CoreError::Duplicate { .. } => AppErrorKind::Duplicate,
+            CoreError::NoKey => AppErrorKind::NoKey,
+            CoreError::Api(api) => api_kind(api),
+            CoreError::UnknownOutcome { .. } => AppErrorKind::UnknownOutcome,
+            CoreError::NotCancellable { .. } => AppErrorKind::NotCancellable,
+            CoreError::NoTask { .. } => AppErrorKind::NotFound,
+            CoreError::TaskMismatch { .. } | CoreError::TaskAlreadyKnown { .. } => {
+                AppErrorKind::InvalidTask
+            }
+            CoreError::History(_) => AppErrorKind::Storage,
+            CoreError::Secrets(_) => AppErrorKind::Keychain,
+            CoreError::Settings { .. } => AppErrorKind::Storage,
+            CoreError::Demo { .. } => AppErrorKind::Other,
+        };
+        AppError::new(kind, e.to_string())
+    }
+}
+
+impl From<ApiError> for AppError {
+    fn from(e: ApiError) -> Self {
+        AppError::new(api_kind(&e), e.to_string())
+    }
+}
+
+impl From<missioncall_core::history::HistoryError> for AppError {
+    fn from(e: missioncall_core::history::HistoryError) -> Self {
+        AppError::new(AppErrorKind::Storage, e.to_string())
+    }
+}
+
+impl From<missioncall_core::secrets::SecretsError> for AppError {
+    fn from(e: missioncall_core::secrets::SecretsError) -> Self {
+        AppError::new(AppErrorKind::Keychain, e.to_string())
+    }
+}
+
+/// Result of every command.
+pub type CmdResult<T> = Result<T, AppError>;

@@ -1,0 +1,164 @@
+//! The MissionCall desktop shell: builds the Tauri app around `missioncall-core`. Commands are
+//! in `commands.rs`, the state in `state.rs`, the IPC shapes in `dto.rs`. Nothing here holds
+//! product logic, and nothing here ever sends the API key toward the webview.
+
+pub mod commands;
+pub mod dto;
+pub mod error;
+mod host;
+pub mod state;
+
+use state::AppState;
+use std::sync::Arc;
+use tauri::Manager;
+
+/// Every command the UI may call (also the list given to `AppManifest` in build.rs).
+pub const COMMANDS: &[&str] = &[
+    "app_mode",
+    "regions",
+    "validate_phone",
+    "place_call",
+    "get_task",
+    "cancel_task",
+    "list_history",
+    "check_unknown_outcome",
+    "dismiss_unknown_outcome",
+    "set_api_key",
+    "clear_api_key",
+    "key_status",
+    "get_settings",
+    "set_settings",
+    "start_demo",
+    "stop_demo",
+    "export_call",
+];
+
+/// The typed IPC surface: commands and events, from which `ui/src/lib/bindings.ts` is made.
+pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
+    use commands::*;
+    tauri_specta::Builder::<R>::new()
+        .commands(tauri_specta::collect_commands![
+            app_mode,
+            regions,
+            validate_phone,
+            place_call,
+            get_task,
+            cancel_task,
+            list_history,
+            check_unknown_outcome,
+            dismiss_unknown_outcome,
+            set_api_key,
+            clear_api_key,
+            key_status,
+            get_settings,
+            set_settings,
+            start_demo,
+            stop_demo,
+            export_call,
+        ])
+        .events(tauri_specta::collect_events![
+            dto::TaskUpdated,
+            dto::DemoChanged,
+            dto::NetworkState
+        ])
+        .dangerously_cast_bigints_to_number()
+        .disable_serde_phases()
+}
+
+/// Writes the TypeScript bindings to `path`.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    let ts = specta_typescript::Typescript::default()
+        .header("// Generated from Rust by tauri-specta (src-tauri/src/lib.rs). Do not edit.\n// Regenerate: cargo test -p missioncall-app --test bindings\n");
+    specta_builder::<tauri::Wry>()
+        .export(ts, path)
+        .map_err(|e| e.to_string())
+}
+
+/// Only the app's own pages may be shown: any other navigation is refused.
+fn navigation_allowed(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => true,
+        "http" | "https" => {
+            url.host_str() == Some("tauri.localhost")
+                || (cfg!(debug_assertions)
+                    && url.host_str() == Some("localhost")
+                    && url.port() == Some(1420))
+        }
+        _ => false,
+    }
+}
+
+/// Where the history lives: `MISSIONCALL_DATA_DIR`, else the platform's data folder (the same
+/// rule as the CLI, so both share one history).
+fn data_dir() -> std::path::PathBuf {
+    missioncall_core::history::default_data_dir()
+        .unwrap_or_else(|| std::env::temp_dir().join("MissionCall"))
+}
+
+/// Builds and runs the app.
+pub fn run() {
+    let builder = specta_builder::<tauri::Wry>();
+    let demo_speed = std::env::var("MISSIONCALL_DEMO_SPEED")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .unwrap_or(2.0);
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.set_focus();
+            }
+        }))
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                .build(),
+        )
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(
+            tauri::plugin::Builder::<tauri::Wry>::new("nav-guard")
+                .on_navigation(|_, url| navigation_allowed(url))
+                .build(),
+        )
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            let host = Arc::new(host::TauriHost::new(app.handle().clone()));
+            let state = AppState::new(
+                data_dir(),
+                missioncall_core::secrets::Secrets::system(),
+                host,
+                demo_speed,
+            )
+            .map_err(|e| e.message)?;
+            if let Err(e) = tauri::async_runtime::block_on(state.start()) {
+                log::warn!("starting the session: {}", e.message);
+            }
+            app.manage(state);
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("MissionCall could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn navigation_stays_in_the_app() {
+        let ok = |s: &str| navigation_allowed(&tauri::Url::parse(s).unwrap());
+        assert!(ok("tauri://localhost/index.html"));
+        assert!(ok("http://tauri.localhost/"));
+        assert!(!ok("https://example.com/"));
+        assert!(!ok("javascript:alert(1)"));
+        assert!(!ok("file:///etc/passwd"));
+        assert!(!ok("http://tauri.localhost.evil.com/"));
+    }
+}
