@@ -204,6 +204,7 @@ impl Settings {
             notifications: serde_json::from_value::<NotifyLevel>(self.notifications.clone().into())
                 .unwrap_or_default(),
             theme: serde_json::from_value::<Theme>(self.theme.clone().into()).unwrap_or_default(),
+            demo: false,
         }
     }
 }

@@ -98,6 +98,9 @@ impl AppState {
         }
         if self.secrets.load()?.is_some() {
             self.use_real().await?;
+        } else if self.settings_now().demo {
+            let session = Session::demo(self.history.clone(), self.demo_speed).await?;
+            self.install(session).await;
         }
         self.mode().await
     }
@@ -167,7 +170,7 @@ impl AppState {
     pub async fn start_demo(&self) -> CmdResult<AppMode> {
         let session = Session::demo(self.history.clone(), self.demo_speed).await?;
         self.install(session).await;
-        self.mark_not_first_run();
+        self.remember_demo(true);
         let mode = self.mode().await?;
         self.host.demo_changed(mode.clone());
         Ok(mode)
@@ -176,27 +179,38 @@ impl AppState {
     /// Ends demo mode (back to the real service if a key is stored).
     pub async fn stop_demo(&self) -> CmdResult<AppMode> {
         *self.active.lock().await = None;
+        self.remember_demo(false);
         self.use_real().await?;
         let mode = self.mode().await?;
         self.host.demo_changed(mode.clone());
         Ok(mode)
     }
 
-    fn mark_not_first_run(&self) {
+    /// Remembers whether demo mode is on, so that the app comes back in it (this also ends
+    /// the first run: the settings file now exists).
+    fn remember_demo(&self, demo: bool) {
         if let Ok(mut f) = self.first_run.lock() {
-            if *f {
-                *f = false;
-                let s = self.settings_now();
-                if let Err(e) = s.save(&self.data_dir) {
-                    tracing::warn!("could not save settings: {e}");
-                }
+            *f = false;
+        }
+        let snapshot = match self.settings.lock() {
+            Ok(mut s) => {
+                s.demo = demo;
+                s.clone()
             }
+            Err(_) => return,
+        };
+        if let Err(e) = snapshot.save(&self.data_dir) {
+            tracing::warn!("could not save settings: {e}");
         }
     }
 
     /// Saves new settings; restarts the real session when the address changed.
     pub async fn set_settings(&self, new: Settings) -> CmdResult<Settings> {
-        let checked = new.validated()?;
+        let demo_now = self.settings_now().demo;
+        let checked = Settings {
+            demo: demo_now,
+            ..new.validated()?
+        };
         checked.save(&self.data_dir)?;
         let changed_url = {
             let mut s = self.settings.lock().map_err(poisoned)?;
@@ -217,7 +231,7 @@ impl AppState {
     /// Stores a key and switches to the real service.
     pub async fn set_key(&self, key: &str) -> CmdResult<()> {
         self.secrets.set_text(key)?;
-        self.mark_not_first_run();
+        self.remember_demo(false);
         let was_demo = self.mode().await?.demo;
         self.use_real().await?;
         if was_demo {

@@ -65,6 +65,8 @@ pub struct Settings {
     pub notifications: NotifyLevel,
     /// Theme.
     pub theme: Theme,
+    /// The app was last used in demo mode (it comes back in demo mode when no key is stored).
+    pub demo: bool,
 }
 
 impl Default for Settings {
@@ -74,6 +76,7 @@ impl Default for Settings {
             default_region: None,
             notifications: NotifyLevel::All,
             theme: Theme::System,
+            demo: false,
         }
     }
 }
@@ -165,6 +168,7 @@ mod tests {
             default_region: Some("gb".into()),
             notifications: NotifyLevel::Results,
             theme: Theme::Dark,
+            demo: false,
         };
         s.save(dir.path()).unwrap();
         let back = Settings::load(dir.path());
