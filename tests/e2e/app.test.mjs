@@ -44,6 +44,7 @@ async function placeCall(d, call) {
   await d.click("//button[@type='submit'][contains(., 'Review call')]");
   const e164 = await d.text("//*[@data-testid='confirm-e164']");
   assert.equal(e164, '+1' + call.number, 'the confirmation shows the number exactly as dialled');
+  await shot(`confirm-${call.number}`);
   await d.click("//dialog//button[contains(., 'Place call')]");
   await d.waitFor("//*[@data-testid='sent-panel']");
 }
@@ -87,6 +88,9 @@ test('after a restart, both calls are in history', async () => {
   await d.click("//nav//button[contains(., 'History')]", 30000);
   await d.waitFor(`//*[@data-testid='history-row'][contains(., ${lit(FIRST.display)})][contains(., 'Done')]`, 20000);
   await d.waitFor(`//*[@data-testid='history-row'][contains(., ${lit(SECOND.display)})][contains(., 'Cancelled')]`, 20000);
+  await d.click("//nav//button[contains(., 'Settings')]");
+  await d.waitFor("//h1[contains(., 'Settings')]");
+  await shot('04-settings');
 });
 
 test('one native notification per status change of the first call', { skip: !NOTIFY_LOG }, async () => {
