@@ -30,9 +30,14 @@ pub enum AppErrorKind {
 
 /// An error for the UI.
 #[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct AppError {
     pub kind: AppErrorKind,
     pub message: String,
+    /// The call this error is about, when there is one (the row kept for an unknown outcome,
+    /// the earlier call of a duplicate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<i64>,
 }
 
 impl AppError {
@@ -40,6 +45,7 @@ impl AppError {
         AppError {
             kind,
             message: message.into(),
+            call_id: None,
         }
     }
 }
@@ -83,7 +89,15 @@ impl From<CoreError> for AppError {
             CoreError::Settings { .. } => AppErrorKind::Storage,
             CoreError::Demo { .. } => AppErrorKind::Other,
         };
-        AppError::new(kind, e.to_string())
+        let call_id = match &e {
+            CoreError::UnknownOutcome { call_id, .. } => Some(*call_id),
+            CoreError::Duplicate { existing_id, .. } => Some(*existing_id),
+            _ => None,
+        };
+        AppError {
+            call_id,
+            ..AppError::new(kind, e.to_string())
+        }
     }
 }
 

@@ -249,3 +249,18 @@ test('country picker: search by name or calling code, pick with the keyboard', a
   await page.getByRole('option', { name: /Ireland/ }).click();
   await expect(country).toHaveValue('Ireland (+353)');
 });
+
+test('unknown outcome: the error names the kept call, and its detail opens directly', async ({ page }) => {
+  await openApp(page, { hasKey: true, calls: sampleCalls() });
+  await page.evaluate(() =>
+    window.__mock.failNext('place_call', { kind: 'unknownOutcome', message: 'No answer from WorkAPI.ai.', callId: 2 }),
+  );
+  await typeNumber(page, '+44 7700 900123');
+  await page.getByLabel('What should the agent do?').fill('Ask if my order #1234 has shipped');
+  await page.getByRole('button', { name: 'Review call' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Place call' }).click();
+  await expect(page.getByTestId('unknown-outcome')).toBeVisible();
+  expect(await invocations(page, 'get_task')).toContainEqual({ id: 2 });
+  const lists = await invocations(page, 'list_history');
+  expect(lists.filter((l) => l.args?.query?.status === 'unknown_outcome')).toHaveLength(0);
+});

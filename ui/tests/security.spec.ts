@@ -76,7 +76,7 @@ test('XSS corpus renders as literal text everywhere', async ({ page }) => {
         error: `Error ${all}`,
         transcript: null,
         turns: PAYLOADS.map((text, i) => ({
-          speaker: i % 2 ? 'agent' : 'callee',
+          speaker: i === 0 ? 'other' : i % 2 ? 'agent' : 'callee',
           label: i === 0 ? PAYLOADS[1] : 'Agent',
           text,
         })),

@@ -39,6 +39,11 @@ export const events = {
 export type AppError = {
 	kind: AppErrorKind,
 	message: string,
+	/**
+	 *  The call this error is about, when there is one (the row kept for an unknown outcome,
+	 *  the earlier call of a duplicate).
+	 */
+	callId?: number | null,
 };
 
 /**  What kind of problem, for the UI to react to. */
