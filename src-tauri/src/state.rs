@@ -90,12 +90,7 @@ impl AppState {
     /// Starts the real session when a key is stored (otherwise waits for the user's choice).
     /// Attempts interrupted by a crash are marked as unknown outcomes first.
     pub async fn start(&self) -> CmdResult<AppMode> {
-        for row in self.history.interrupted_attempts()? {
-            self.history.mark_unknown_outcome(
-                row.id,
-                "MissionCall stopped while this call was being sent, so we can't tell whether it was placed.",
-            )?;
-        }
+        missioncall_core::calls::recover_interrupted(&self.history)?;
         if self.secrets.load()?.is_some() {
             self.use_real().await?;
         } else if self.settings_now().demo {
@@ -137,6 +132,9 @@ impl AppState {
 
     /// Asks the tracker to look for live tasks created elsewhere (the CLI).
     pub async fn rescan(&self) {
+        if let Err(e) = missioncall_core::calls::recover_interrupted(&self.history) {
+            tracing::warn!("could not check for interrupted calls: {e}");
+        }
         if let Some(a) = self.active.lock().await.as_ref() {
             a.session.tracker.rescan();
         }

@@ -267,6 +267,7 @@ async fn cancel(g: &Global, id: &str) -> Out {
 
 fn history(g: &Global, status: Option<String>, search: Option<String>, limit: u32) -> Out {
     let h = open_history(g)?;
+    calls::recover_interrupted(&h)?;
     let rows = h.list(&HistoryFilter {
         status,
         search,

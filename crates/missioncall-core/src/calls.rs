@@ -354,3 +354,62 @@ impl Calls {
         Ok(self.history.get(call_id)?)
     }
 }
+
+/// How long an attempt may stay `sending` before it counts as interrupted: longer than any
+/// request with its retries takes, so that a call another process (the CLI) is placing right
+/// now is left alone.
+pub const INTERRUPTED_AFTER: Duration = Duration::from_secs(120);
+
+/// Marks attempts left `sending` by a process that stopped mid-request as unknown outcomes
+/// (the request may have reached the service). Returns how many were marked.
+pub fn recover_interrupted(history: &History) -> Result<usize> {
+    let cutoff = chrono::Utc::now()
+        - chrono::Duration::from_std(INTERRUPTED_AFTER).unwrap_or(chrono::Duration::zero());
+    let mut n = 0;
+    for row in history.interrupted_attempts()? {
+        if row.created_at <= cutoff {
+            history.mark_unknown_outcome(
+                row.id,
+                "MissionCall stopped while this call was being sent, so we can't tell whether it was placed.",
+            )?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::NewAttempt;
+
+    #[test]
+    fn only_stale_sending_attempts_become_unknown_outcomes() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = History::open_in_dir(dir.path()).unwrap();
+        let attempt = |task| {
+            h.insert_attempt(&NewAttempt {
+                phone_e164: "+14155552671",
+                phone_region: Some("US"),
+                task,
+                origin: "https://example.test",
+                demo: false,
+            })
+            .unwrap()
+        };
+        let old = attempt("an old interrupted one");
+        let fresh = attempt("one being sent right now");
+        let backdate = chrono::Utc::now().timestamp_millis() - 10 * 60 * 1000;
+        rusqlite::Connection::open(h.path())
+            .unwrap()
+            .execute(
+                "UPDATE calls SET created_at = ?1 WHERE id = ?2",
+                rusqlite::params![backdate, old],
+            )
+            .unwrap();
+        assert_eq!(recover_interrupted(&h).unwrap(), 1);
+        assert_eq!(h.get(old).unwrap().status, "unknown_outcome");
+        assert_eq!(h.get(fresh).unwrap().status, "sending");
+        assert_eq!(recover_interrupted(&h).unwrap(), 0);
+    }
+}
