@@ -20,7 +20,7 @@ pub enum Error {
     InvalidTask { reason: String },
 
     /// The same number and task were sent a short while ago: nothing was sent this time.
-    #[error("You asked for this same call {minutes} minute(s) ago (call #{existing_id}). Nothing was sent. To place it again anyway, confirm that you want a second call.")]
+    #[error("You asked for this same call {} (call #{existing_id}). Nothing was sent. To place it again anyway, confirm that you want a second call.", ago(*minutes))]
     Duplicate { existing_id: i64, minutes: i64 },
 
     /// No API key is set.
@@ -72,4 +72,13 @@ pub enum Error {
     /// The simulator (demo mode) could not start.
     #[error("The demo simulator could not start ({detail}).")]
     Demo { detail: String },
+}
+
+/// "less than a minute ago", "1 minute ago", "7 minutes ago".
+fn ago(minutes: i64) -> String {
+    match minutes {
+        m if m < 1 => "less than a minute ago".to_owned(),
+        1 => "1 minute ago".to_owned(),
+        m => format!("{m} minutes ago"),
+    }
 }
