@@ -46,10 +46,11 @@ pub async fn place_call(state: State<'_, AppState>, args: PlaceCallArgs) -> CmdR
             force: args.force,
         })
         .await?;
+    // Announce before following, so the tracker's next status can never reach the UI first.
+    state.announce(&rec);
     if let Some(id) = &rec.task_id {
         state.follow(id).await;
     }
-    state.announce(&rec);
     Ok((&rec).into())
 }
 
@@ -104,10 +105,10 @@ pub async fn check_unknown_outcome(
         .await?
         .check_unknown_outcome(id, &task_id)
         .await?;
+    state.announce(&rec);
     if let Some(t) = &rec.task_id {
         state.follow(t).await;
     }
-    state.announce(&rec);
     Ok((&rec).into())
 }
 

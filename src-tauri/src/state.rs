@@ -301,8 +301,13 @@ pub fn notification_text(rec: &CallRecord) -> (String, String) {
     let number = CallSummary::from(rec).phone_display;
     let demo = if rec.demo { " (demo)" } else { "" };
     let title = format!("{} — {number}{demo}", describe(&rec.status));
-    let body = match (rec.status.as_str(), rec.summary.as_deref()) {
-        ("completed", Some(s)) => s.lines().next().unwrap_or("").chars().take(200).collect(),
+    // The first line with words in it: a summary may start with a blank line.
+    let first_line = rec
+        .summary
+        .as_deref()
+        .and_then(|s| s.lines().map(str::trim).find(|l| !l.is_empty()));
+    let body = match (rec.status.as_str(), first_line) {
+        ("completed", Some(line)) => line.chars().take(200).collect(),
         ("completed", None) => "The call is done.".into(),
         _ => rec.task.chars().take(120).collect(),
     };
