@@ -21,6 +21,7 @@ pub enum AppErrorKind {
     RateLimited,
     Offline,
     UnknownOutcome,
+    InvalidKey,
     Keychain,
     InsecureUrl,
     Server,
@@ -85,6 +86,9 @@ impl From<CoreError> for AppError {
                 AppErrorKind::InvalidTask
             }
             CoreError::History(_) => AppErrorKind::Storage,
+            CoreError::Secrets(missioncall_core::secrets::SecretsError::InvalidKey) => {
+                AppErrorKind::InvalidKey
+            }
             CoreError::Secrets(_) => AppErrorKind::Keychain,
             CoreError::Settings { .. } => AppErrorKind::Storage,
             CoreError::Demo { .. } => AppErrorKind::Other,
@@ -115,7 +119,11 @@ impl From<missioncall_core::history::HistoryError> for AppError {
 
 impl From<missioncall_core::secrets::SecretsError> for AppError {
     fn from(e: missioncall_core::secrets::SecretsError) -> Self {
-        AppError::new(AppErrorKind::Keychain, e.to_string())
+        let kind = match e {
+            missioncall_core::secrets::SecretsError::InvalidKey => AppErrorKind::InvalidKey,
+            _ => AppErrorKind::Keychain,
+        };
+        AppError::new(kind, e.to_string())
     }
 }
 

@@ -830,7 +830,8 @@ fn the_api_key_goes_in_and_never_comes_out() {
     h.wait_for_status(demo_call, "completed");
 
     let mut answers: Vec<Value> = Vec::new();
-    let (_, message) = h.err("set_api_key", json!({"key": "sk live with spaces"}));
+    let (kind, message) = h.err("set_api_key", json!({"key": "sk live with spaces"}));
+    assert_eq!(kind, "invalidKey");
     assert_plain(&message);
     assert!(!message.contains("with spaces"), "{message}");
     assert_eq!(h.ok("key_status", json!({}))["set"], false);

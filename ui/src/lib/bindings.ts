@@ -47,7 +47,7 @@ export type AppError = {
 };
 
 /**  What kind of problem, for the UI to react to. */
-export type AppErrorKind = "invalidPhone" | "invalidTask" | "duplicate" | "noKey" | "unauthorized" | "forbidden" | "notFound" | "notCancellable" | "rateLimited" | "offline" | "unknownOutcome" | "keychain" | "insecureUrl" | "server" | "storage" | "other";
+export type AppErrorKind = "invalidPhone" | "invalidTask" | "duplicate" | "noKey" | "unauthorized" | "forbidden" | "notFound" | "notCancellable" | "rateLimited" | "offline" | "unknownOutcome" | "invalidKey" | "keychain" | "insecureUrl" | "server" | "storage" | "other";
 
 export type AppMode = {
 	demo: boolean,
