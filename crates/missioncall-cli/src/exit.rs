@@ -62,13 +62,32 @@ impl From<CoreError> for Failure {
             | CoreError::Settings { .. }
             | CoreError::Demo { .. } => OTHER,
         };
-        Failure::new(code, e.to_string())
+        let message = match &e {
+            CoreError::Api(api) => api_message(api),
+            // The core's wording is the app's ("confirm"); here the way is a flag.
+            CoreError::Duplicate { .. } => format!("{e} Add --force to place it again."),
+            _ => e.to_string(),
+        };
+        Failure::new(code, message)
     }
 }
 
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
-        Failure::new(api_code(&e), e.to_string())
+        Failure::new(api_code(&e), api_message(&e))
+    }
+}
+
+/// The error's message; a rejected key also says where the key in use came from, because
+/// `WORKAPI_API_KEY` overrides the keychain and `missioncall key set` alone would not help.
+fn api_message(e: &ApiError) -> String {
+    let env_key = std::env::var(missioncall_core::secrets::ENV_KEY)
+        .is_ok_and(|v| workapi::ApiKey::new(v).is_ok());
+    match e {
+        ApiError::Unauthorized if env_key => format!(
+            "{e} The key in use comes from the WORKAPI_API_KEY environment variable, which takes precedence over the keychain: correct it or unset it."
+        ),
+        _ => e.to_string(),
     }
 }
 
