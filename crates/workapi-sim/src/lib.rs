@@ -193,6 +193,12 @@ impl SimHandle {
         self.shared.task_count()
     }
 
+    /// Ids of every task the simulator created (whoever asked), in creation order. The real
+    /// service has no list endpoint; this is for tests that must account for every task.
+    pub fn task_ids(&self) -> Vec<String> {
+        self.shared.task_ids()
+    }
+
     /// Changes the error-body shape from now on.
     pub fn set_error_shape(&self, shape: ErrorShape) {
         self.shared.set_error_shape(shape);

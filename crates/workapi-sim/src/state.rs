@@ -158,6 +158,18 @@ impl Shared {
         lock(&self.tasks).map.len()
     }
 
+    /// Ids of every task held, in creation order.
+    pub fn task_ids(&self) -> Vec<String> {
+        let tasks = lock(&self.tasks);
+        let mut ids: Vec<(u64, String)> = tasks
+            .map
+            .values()
+            .map(|r| (r.number, r.id.clone()))
+            .collect();
+        ids.sort_unstable();
+        ids.into_iter().map(|(_, id)| id).collect()
+    }
+
     /// The caller's key if it is accepted and within its rate limit.
     pub fn authorize(&self, headers: &HeaderMap) -> Result<String, ApiError> {
         let key = headers
@@ -272,4 +284,22 @@ impl Shared {
 fn not_found(id: &str) -> ApiError {
     let shown: String = id.chars().take(64).collect();
     ApiError::not_found(format!("Task {shown} not found"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_ids_lists_every_created_task_in_order() {
+        let (_tx, rx) = watch::channel(false);
+        let s = Shared::new(&SimConfig::default(), rx);
+        assert!(s.task_ids().is_empty());
+        let data = |n: u32| TaskData {
+            phone_number: format!("+1415555{n:04}"),
+            task: "x".into(),
+        };
+        let made: Vec<String> = (0..12).map(|n| s.create("k", data(n)).task_id).collect();
+        assert_eq!(s.task_ids(), made);
+    }
 }
