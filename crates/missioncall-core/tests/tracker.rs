@@ -1,0 +1,405 @@
+//! The tracker against the simulator over real loopback HTTP, with the history in a real SQLite
+//! file: it follows a task to `completed` publishing one `Updated` event per change, in
+//! lifecycle order, with the transcript and summary stored; it honours `Retry-After`; with
+//! nothing live it makes no request and no timer wakes it; it resumes the live tasks after a
+//! restart (a new `History` handle and a new tracker on the same file); it reports going offline
+//! after repeated network failures, once, and coming back.
+//!
+//! The simulator's counters are the witness for "no request"; the tracker's own counters for
+//! "no wakeup".
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use missioncall_core::calls::{CallRequest, Calls};
+use missioncall_core::history::{CallRecord, History};
+use missioncall_core::tracker::{Tracker, TrackerConfig, TrackerEvent};
+use tempfile::TempDir;
+use tokio::sync::broadcast;
+use tokio::time::{timeout, Instant};
+use workapi::{ApiKey, Client, RetryPolicy};
+use workapi_sim::{Fault, FaultKind, RetryAfter, Route, Sim, SimConfig, SimHandle, DEMO_KEY};
+
+const SF: &str = "+14155552671";
+const MISSION: &str = "Ask whether the garage can fit a tyre change on Friday";
+
+/// The tracker a hundred times faster than real time: first polls every ~20 ms.
+fn fast() -> TrackerConfig {
+    TrackerConfig::scaled(100.0)
+}
+
+async fn sim(speed: f64) -> SimHandle {
+    Sim::start(SimConfig {
+        speed,
+        rate_limit: None,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn calls_on(sim: &SimHandle, history: Arc<History>, retry: RetryPolicy) -> Calls {
+    let client = Client::builder(ApiKey::new(DEMO_KEY).unwrap())
+        .base_url(sim.base_url())
+        .timeout(Duration::from_secs(2))
+        .retry_policy(retry)
+        .build()
+        .unwrap();
+    Calls::new(history, client, false)
+}
+
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        ..RetryPolicy::default()
+    }
+}
+
+fn open(dir: &TempDir) -> Arc<History> {
+    Arc::new(History::open_in_dir(dir.path()).unwrap())
+}
+
+async fn place(calls: &Calls, task: &str) -> CallRecord {
+    calls
+        .place(&CallRequest {
+            number: SF,
+            region: None,
+            task,
+            force: true,
+        })
+        .await
+        .unwrap()
+}
+
+/// The next `Updated` event (skipping others), or a panic after `within`.
+async fn next_update(rx: &mut broadcast::Receiver<TrackerEvent>, within: Duration) -> CallRecord {
+    let deadline = Instant::now() + within;
+    loop {
+        match timeout(deadline - Instant::now(), rx.recv()).await {
+            Ok(Ok(TrackerEvent::Updated(rec))) => return *rec,
+            Ok(Ok(_)) => continue,
+            Ok(Err(e)) => panic!("event channel: {e}"),
+            Err(_) => panic!("no update within {within:?}"),
+        }
+    }
+}
+
+/// Waits until `cond` holds, polling every 10 ms, or panics after `within`.
+async fn until(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn rank(status: &str) -> u8 {
+    match status {
+        "pending" => 1,
+        "accepted" => 2,
+        "in_progress" => 3,
+        "completed" => 4,
+        other => panic!("unexpected status {other}"),
+    }
+}
+
+#[tokio::test]
+async fn follows_a_task_to_completed_publishing_each_change_in_order() {
+    // The lifecycle at speed 20: 200 ms pending, 150 ms accepted, 1.25 s on the call.
+    let sim = sim(20.0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let calls = calls_on(&sim, history.clone(), quick_retries());
+    let tracker = Tracker::start(calls.clone(), fast());
+    let mut rx = tracker.subscribe();
+    let rec = place(&calls, MISSION).await;
+    let task_id = rec.task_id.clone().unwrap();
+    tracker.follow(&task_id);
+
+    let mut seen = vec![rec.status.clone()];
+    loop {
+        let up = next_update(&mut rx, Duration::from_secs(10)).await;
+        assert_eq!(up.id, rec.id);
+        assert_eq!(up.task_id.as_deref(), Some(task_id.as_str()));
+        assert!(
+            rank(&up.status) > rank(seen.last().unwrap()),
+            "{seen:?} then {}",
+            up.status
+        );
+        seen.push(up.status.clone());
+        if up.status == "completed" {
+            assert!(up.transcript.as_deref().is_some_and(|t| !t.is_empty()));
+            assert!(up.summary.as_deref().is_some_and(|s| !s.is_empty()));
+            break;
+        }
+        assert!(up.transcript.is_none());
+    }
+    // The poll interval (~20 ms) is far shorter than each stage: every step was seen.
+    assert_eq!(seen, ["pending", "accepted", "in_progress", "completed"]);
+
+    let stored = history.get(rec.id).unwrap();
+    assert_eq!(stored.status, "completed");
+    let script = workapi_sim::call_script(SF, MISSION);
+    assert_eq!(
+        stored.transcript.as_deref(),
+        Some(script.concatenated_transcript.as_str())
+    );
+    assert_eq!(stored.summary.as_deref(), Some(script.summary.as_str()));
+    let timeline: Vec<_> = history
+        .timeline(rec.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.status)
+        .collect();
+    assert_eq!(
+        timeline,
+        ["sending", "pending", "accepted", "in_progress", "completed"]
+    );
+
+    // Done: the tracker lets go of it and goes quiet.
+    until("the tracker to let go", Duration::from_secs(2), || {
+        tracker.following() == 0
+    })
+    .await;
+    let gets = sim.stats().gets;
+    let wakeups = tracker
+        .stats()
+        .wakeups
+        .load(std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sim.stats().gets, gets);
+    assert_eq!(
+        tracker
+            .stats()
+            .wakeups
+            .load(std::sync::atomic::Ordering::Relaxed),
+        wakeups
+    );
+    assert!(rx.try_recv().is_err(), "no event after the end");
+    tracker.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_nothing_live_it_makes_no_request_and_never_wakes() {
+    let sim = sim(1.0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let calls = calls_on(&sim, history.clone(), quick_retries());
+    // Rows that are not live: a finished call, a cancelled one, an unknown outcome.
+    let done = place(&calls, "one that finished").await;
+    sim.force_status(done.task_id.as_deref().unwrap(), "completed");
+    calls.refresh(done.id).await.unwrap();
+    let cancelled = place(&calls, "one that was cancelled").await;
+    calls.cancel(cancelled.id).await.unwrap();
+    sim.inject(Fault::new(FaultKind::Garbage).on(Route::Create));
+    place_unknown(&calls).await;
+    let before = sim.stats();
+
+    let tracker = Tracker::start(calls.clone(), fast());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let s = tracker.stats();
+    assert_eq!(s.requests.load(std::sync::atomic::Ordering::Relaxed), 0);
+    assert_eq!(s.wakeups.load(std::sync::atomic::Ordering::Relaxed), 0);
+    assert_eq!(tracker.following(), 0);
+    assert_eq!(sim.stats(), before, "not one request reached the service");
+    tracker.shutdown().await;
+}
+
+async fn place_unknown(calls: &Calls) {
+    let r = calls
+        .place(&CallRequest {
+            number: SF,
+            region: None,
+            task: "one whose answer was lost",
+            force: true,
+        })
+        .await;
+    assert!(
+        matches!(r, Err(missioncall_core::Error::UnknownOutcome { .. })),
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn honours_retry_after() {
+    let sim = sim(0.01).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    // No retries inside the client: the 429 reaches the tracker, which must wait as told.
+    let calls = calls_on(&sim, history.clone(), RetryPolicy::none());
+    let rec = place(&calls, MISSION).await;
+    let tracker = Tracker::start(calls.clone(), fast());
+    until("a first poll", Duration::from_secs(2), || {
+        sim.stats().gets >= 1
+    })
+    .await;
+    sim.inject(
+        Fault::new(FaultKind::RateLimited {
+            retry_after: RetryAfter::Seconds(2),
+        })
+        .on(Route::Get),
+    );
+    until("the 429 to be served", Duration::from_secs(2), || {
+        sim.pending_faults().is_empty()
+    })
+    .await;
+    let after_429 = sim.stats().gets;
+    // Polling every ~20 ms, it would have asked ~75 times in 1.5 s; it asks not once.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        sim.stats().gets,
+        after_429,
+        "asked again before Retry-After"
+    );
+    until("polling to resume", Duration::from_secs(3), || {
+        sim.stats().gets > after_429
+    })
+    .await;
+    assert_eq!(tracker.following(), 1);
+    assert_eq!(history.get(rec.id).unwrap().status, "pending");
+    tracker.shutdown().await;
+}
+
+#[tokio::test]
+async fn resumes_live_tasks_after_a_restart() {
+    let sim = sim(20.0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let first_id;
+    let second_id;
+    {
+        let history = open(&dir);
+        let calls = calls_on(&sim, history.clone(), quick_retries());
+        first_id = place(&calls, MISSION).await.id;
+        second_id = place(&calls, "Ask for a quote on a new boiler").await.id;
+        // The "app" stops before following anything: tracker and history handle dropped.
+        let tracker = Tracker::start(calls, TrackerConfig::default());
+        drop(tracker);
+        drop(history);
+    }
+    let history = open(&dir);
+    let calls = calls_on(&sim, history.clone(), quick_retries());
+    let tracker = Tracker::start(calls, fast());
+    let mut rx = tracker.subscribe();
+    until(
+        "both live tasks to be followed",
+        Duration::from_secs(2),
+        || tracker.following() == 2,
+    )
+    .await;
+    let mut done = std::collections::HashSet::new();
+    while done.len() < 2 {
+        let up = next_update(&mut rx, Duration::from_secs(10)).await;
+        assert!(up.id == first_id || up.id == second_id, "{up:?}");
+        if up.status == "completed" {
+            done.insert(up.id);
+        }
+    }
+    for id in [first_id, second_id] {
+        let r = history.get(id).unwrap();
+        assert_eq!(r.status, "completed");
+        assert!(r.transcript.is_some());
+    }
+    assert!(history.live().unwrap().is_empty());
+    tracker.shutdown().await;
+}
+
+#[tokio::test]
+async fn it_only_follows_its_own_service_after_a_restart() {
+    let other = sim(0.01).await;
+    let sim = sim(0.01).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let here = calls_on(&sim, history.clone(), quick_retries());
+    let there = calls_on(&other, history.clone(), quick_retries());
+    place(&here, MISSION).await;
+    place(&there, MISSION).await;
+    let tracker = Tracker::start(here, fast());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(tracker.following(), 1);
+    assert_eq!(other.stats().gets, 0);
+    assert!(sim.stats().gets >= 1);
+    tracker.shutdown().await;
+}
+
+#[tokio::test]
+async fn goes_offline_after_repeated_network_failures_and_back_online() {
+    let sim = sim(0.01).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let calls = calls_on(&sim, history.clone(), quick_retries());
+    let rec = place(&calls, MISSION).await;
+    let cfg = fast();
+    let offline_after = cfg.offline_after;
+    let tracker = Tracker::start(calls.clone(), cfg);
+    let mut rx = tracker.subscribe();
+    until("a first poll", Duration::from_secs(2), || {
+        sim.stats().gets >= 1
+    })
+    .await;
+
+    // Every try of the next `offline_after` polls loses its connection (the client retries a
+    // GET 3 times, so each failed poll is 4 lost requests).
+    let per_poll = 1 + quick_retries().max_retries;
+    sim.inject(
+        Fault::new(FaultKind::Drop)
+            .on(Route::Get)
+            .times(per_poll * offline_after),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut network = Vec::new();
+    while network.len() < 2 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match timeout(left, rx.recv()).await {
+            Ok(Ok(TrackerEvent::Network { online, message })) => network.push((online, message)),
+            Ok(Ok(TrackerEvent::Updated(_))) => {}
+            Ok(Ok(other)) => panic!("{other:?}"),
+            Ok(Err(e)) => panic!("{e}"),
+            Err(_) => panic!("network events so far: {network:?}"),
+        }
+    }
+    assert!(!network[0].0, "offline first: {network:?}");
+    let msg = network[0].1.clone().expect("a reason when offline");
+    assert!(msg.contains("connection"), "{msg}");
+    assert!(network[1].0, "then online: {network:?}");
+    assert_eq!(network[1].1, None);
+    assert!(sim.pending_faults().is_empty());
+    // Reported once each way: no further network event while things work.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    while let Ok(ev) = rx.try_recv() {
+        assert!(!matches!(ev, TrackerEvent::Network { .. }), "{ev:?}");
+    }
+    assert_eq!(tracker.following(), 1);
+    assert_eq!(history.get(rec.id).unwrap().status, "pending");
+    tracker.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_rejected_key_pauses_following_with_a_service_problem() {
+    let sim = sim(0.01).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let calls = calls_on(&sim, history.clone(), quick_retries());
+    place(&calls, MISSION).await;
+    let bad = Calls::new(
+        history.clone(),
+        Client::builder(ApiKey::new("sk_live_revoked_key_000").unwrap())
+            .base_url(sim.base_url())
+            .build()
+            .unwrap(),
+        false,
+    );
+    let tracker = Tracker::start(bad, fast());
+    let mut rx = tracker.subscribe();
+    match timeout(Duration::from_secs(3), rx.recv()).await {
+        Ok(Ok(TrackerEvent::ServiceProblem { message })) => {
+            assert!(message.contains("key was rejected"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let gets = sim.stats().gets;
+    // Paused (300 s scaled to 3 s): no hammering with a rejected key.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sim.stats().gets, gets);
+    tracker.shutdown().await;
+}
