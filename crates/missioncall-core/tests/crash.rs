@@ -76,13 +76,14 @@ fn newest_source(root: &Path) -> SystemTime {
             }
         }
     }
-    let mut newest = SystemTime::UNIX_EPOCH;
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let mut newest = modified(&root.join("Cargo.lock")).unwrap_or(SystemTime::UNIX_EPOCH);
     for krate in ["missioncall-cli", "missioncall-core", "workapi"] {
-        walk(&root.join("crates").join(krate).join("src"), &mut newest);
-        walk(
-            &root.join("crates").join(krate).join("Cargo.toml"),
-            &mut newest,
-        );
+        let dir = root.join("crates").join(krate);
+        walk(&dir.join("src"), &mut newest);
+        if let Some(t) = modified(&dir.join("Cargo.toml")) {
+            newest = newest.max(t);
+        }
     }
     newest
 }
