@@ -379,9 +379,17 @@ impl History {
         args.push(Value::Integer(f.offset.into()));
         // Pick the page's ids first (sorting only ids and times), then read just those rows:
         // sorting whole rows would carry every matching transcript through the sorter.
+        // A search orders by id (the order calls were recorded, i.e. newest first as well):
+        // sorting tens of thousands of matches by time costs ~100 ms at 100,000 calls, while
+        // walking ids in order stops after one page.
+        let order = if searching(f) {
+            "id DESC"
+        } else {
+            "created_at DESC, id DESC"
+        };
         let sql = format!(
             "SELECT {COLUMNS} FROM calls WHERE id IN (SELECT id FROM calls WHERE {cond} \
-             ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?) ORDER BY created_at DESC, id DESC"
+             ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}"
         );
         select_many(&self.conn(), &sql, args)
     }
@@ -596,6 +604,11 @@ fn select_many(conn: &Connection, sql: &str, args: Vec<Value>) -> Result<Vec<Cal
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), record)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// True when the filter has search words.
+fn searching(f: &HistoryFilter) -> bool {
+    f.search.as_deref().and_then(search::fts_query).is_some()
 }
 
 /// The WHERE condition and its bound values for a filter. User text is only ever bound.
