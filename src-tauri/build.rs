@@ -19,6 +19,7 @@ fn main() {
         "start_demo",
         "stop_demo",
         "export_call",
+        "ui_ready",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -195,3 +195,11 @@ pub async fn export_call(state: State<'_, AppState>, id: i64) -> CmdResult<Optio
     })?;
     Ok(Some(path.display().to_string()))
 }
+
+/// The UI's first screen is rendered. Prints the benchmark readiness line when
+/// `MISSIONCALL_BENCH_READY=1`; otherwise does nothing.
+#[tauri::command]
+#[specta::specta]
+pub fn ui_ready() {
+    crate::ready::signal();
+}

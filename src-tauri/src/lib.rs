@@ -6,6 +6,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 mod host;
+mod ready;
 pub mod state;
 
 use state::AppState;
@@ -31,6 +32,7 @@ pub const COMMANDS: &[&str] = &[
     "start_demo",
     "stop_demo",
     "export_call",
+    "ui_ready",
 ];
 
 /// The typed IPC surface: commands and events, from which `ui/src/lib/bindings.ts` is made.
@@ -55,6 +57,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             start_demo,
             stop_demo,
             export_call,
+            ui_ready,
         ])
         .events(tauri_specta::collect_events![
             dto::TaskUpdated,

@@ -1,6 +1,7 @@
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
+import { commands } from './lib/bindings';
 
 declare global {
   interface Window {
@@ -13,6 +14,8 @@ let signalled = false;
 function ready() {
   if (signalled) return;
   signalled = true;
+  // Tells Rust (which prints a timestamp only when a benchmark asked for one); never fails the app.
+  commands.uiReady().catch(() => {});
   try {
     window.__MISSIONCALL_READY__?.();
   } catch {

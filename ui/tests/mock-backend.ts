@@ -415,6 +415,8 @@ export function installMockBackend(config: MockConfig) {
       case 'export_call':
         find(Number(args.id));
         return `/home/you/Documents/MissionCall/call-${args.id}.md`;
+      case 'ui_ready':
+        return null;
       default:
         throw err('other', `The mock backend does not know the command "${cmd}".`);
     }

@@ -25,6 +25,11 @@ export const commands = {
 	startDemo: () => typedError<AppMode, AppError>(__TAURI_INVOKE("start_demo")),
 	stopDemo: () => typedError<AppMode, AppError>(__TAURI_INVOKE("stop_demo")),
 	exportCall: (id: number) => typedError<string | null, AppError>(__TAURI_INVOKE("export_call", { id })),
+	/**
+	 *  The UI's first screen is rendered. Prints the benchmark readiness line when
+	 *  `MISSIONCALL_BENCH_READY=1`; otherwise does nothing.
+	 */
+	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
 };
 
 /** Events */
