@@ -103,9 +103,9 @@ if launch:
     )
     lines += ["", "| measure | MissionCall (median) | bare Tauri (median) | ratio | target | verdict |", "| --- | ---: | ---: | ---: | --- | --- |"]
     for key, label, unit, fmt in [
-        ("launch_ms", "launch → ready", "ms", "{:.0}"),
-        ("rss_mib", "idle RSS, process tree", "MiB", "{:.1}"),
-        ("pss_mib", "idle PSS, process tree", "MiB", "{:.1}"),
+        ("launch_ms", "launch → ready", "ms", "{:.0f}"),
+        ("rss_mib", "idle RSS, process tree", "MiB", "{:.1f}"),
+        ("pss_mib", "idle PSS, process tree", "MiB", "{:.1f}"),
     ]:
         a, b = med("missioncall", key), med("bare", key)
         if a is None or b is None:
@@ -144,6 +144,30 @@ if launch:
         lines.append(f"| {i} | {cells[0]} | {cells[1]} |")
     procs = sorted({p for s in by["missioncall"] for p in s.get("processes", [])})
     lines += ["", f"Processes counted for MissionCall: {', '.join(procs)}."]
+    # Where the difference is: median RSS / PSS per process kind.
+    kinds = {}
+    for app in ("missioncall", "bare"):
+        for s in by[app]:
+            for p in s.get("per_process", []):
+                kind = "main process" if p["comm"] in ("missioncall-app", "bare-tauri") else p["comm"]
+                kinds.setdefault(kind, {}).setdefault(app, []).append(p)
+    if kinds:
+        lines += ["", "Per process (median RSS / PSS, MiB):", "", "| process | MissionCall | bare Tauri | RSS difference |", "| --- | ---: | ---: | ---: |"]
+        for kind in sorted(kinds):
+            cells, rss = [], []
+            for app in ("missioncall", "bare"):
+                ps = kinds[kind].get(app, [])
+                if not ps:
+                    cells.append("–")
+                    rss.append(None)
+                    continue
+                r = statistics.median(p["rss_mib"] for p in ps)
+                pss_vals = [p["pss_mib"] for p in ps if p["pss_mib"] is not None]
+                pss_txt = f"{statistics.median(pss_vals):.1f}" if pss_vals else "n/a"
+                cells.append(f"{r:.1f} / {pss_txt}")
+                rss.append(r)
+            diff = f"{rss[0] - rss[1]:+.1f}" if None not in rss else ""
+            lines.append(f"| {kind} | {cells[0]} | {cells[1]} | {diff} |")
 else:
     lines.append("Not measured in this run.")
 
@@ -273,6 +297,11 @@ missed = [w for w, _f, _t, ok in summary if not ok]
 head += ["", f"Targets missed: {', '.join(missed)}." if missed else "Every measured target is met."]
 idx = lines.index("## Desktop app vs a bare Tauri app") - 1
 lines[idx:idx] = head
+
+notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "NOTES.md")
+if os.path.exists(notes):
+    with open(notes) as f:
+        lines += ["", f.read().strip()]
 
 lines += [
     "",
