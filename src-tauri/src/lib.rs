@@ -13,27 +13,7 @@ use state::AppState;
 use std::sync::Arc;
 use tauri::Manager;
 
-/// Every command the UI may call (also the list given to `AppManifest` in build.rs).
-pub const COMMANDS: &[&str] = &[
-    "app_mode",
-    "regions",
-    "validate_phone",
-    "place_call",
-    "get_task",
-    "cancel_task",
-    "list_history",
-    "check_unknown_outcome",
-    "dismiss_unknown_outcome",
-    "set_api_key",
-    "clear_api_key",
-    "key_status",
-    "get_settings",
-    "set_settings",
-    "start_demo",
-    "stop_demo",
-    "export_call",
-    "ui_ready",
-];
+include!("command_names.rs");
 
 /// The typed IPC surface: commands and events, from which `ui/src/lib/bindings.ts` is made.
 pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {

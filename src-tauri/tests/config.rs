@@ -413,10 +413,9 @@ fn build_rs_commands(text: &str) -> Vec<String> {
         .collect::<Vec<_>>()
         .join("\n");
     let start = code
-        .find("commands: &[&str] = &[")
-        .map(|i| i + "commands: &[&str] = &[".len())
-        .or_else(|| code.find(".commands(&[").map(|i| i + ".commands(&[".len()))
-        .expect("build.rs: the command list was not found");
+        .find("COMMANDS: &[&str] = &[")
+        .map(|i| i + "COMMANDS: &[&str] = &[".len())
+        .expect("command_names.rs: the command list was not found");
     let end = start
         + code[start..]
             .find(']')
@@ -435,23 +434,29 @@ fn build_rs_commands(text: &str) -> Vec<String> {
 
 #[test]
 fn build_rs_declares_exactly_the_commands() {
-    let text = read(&crate_dir().join("build.rs"));
+    // build.rs and the app read one list (src/command_names.rs): build.rs must include it and
+    // hand exactly it to AppManifest.
+    let build = read(&crate_dir().join("build.rs"));
     assert!(
-        text.contains("AppManifest::new().commands(commands)")
-            || text.contains("AppManifest::new().commands(&["),
-        "build.rs must hand its command list to AppManifest"
+        build.contains("include!(\"src/command_names.rs\")"),
+        "build.rs must include src/command_names.rs"
     );
+    assert!(
+        build.contains("AppManifest::new().commands(COMMANDS)"),
+        "build.rs must hand COMMANDS to AppManifest"
+    );
+    let text = read(&crate_dir().join("src/command_names.rs"));
     let mut listed = build_rs_commands(&text);
     let n = listed.len();
     listed.sort();
     listed.dedup();
-    assert_eq!(n, listed.len(), "build.rs lists a command twice");
+    assert_eq!(n, listed.len(), "a command is listed twice");
     let mut expected: Vec<String> = missioncall_app::COMMANDS
         .iter()
         .map(|s| s.to_string())
         .collect();
     expected.sort();
-    assert_eq!(listed, expected, "build.rs and COMMANDS differ");
+    assert_eq!(listed, expected, "command_names.rs and COMMANDS differ");
 }
 
 // ---------------------------------------------------------------------------------------------
