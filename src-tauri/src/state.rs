@@ -55,6 +55,9 @@ pub struct AppState {
     pub demo_speed: f64,
     active: tokio::sync::Mutex<Option<Active>>,
     first_run: Mutex<bool>,
+    /// Whether a key was available when the keychain was last read (each keychain read is a
+    /// D-Bus round trip: the mode is asked often, the keychain only when the key may change).
+    has_key: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
             demo_speed,
             active: tokio::sync::Mutex::new(None),
             first_run: Mutex::new(first_run),
+            has_key: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -91,8 +95,8 @@ impl AppState {
     /// Attempts interrupted by a crash are marked as unknown outcomes first.
     pub async fn start(&self) -> CmdResult<AppMode> {
         missioncall_core::calls::recover_interrupted(&self.history)?;
-        if self.secrets.load()?.is_some() {
-            self.use_real().await?;
+        if let Some(key) = self.load_key()? {
+            self.use_key(key).await?;
         } else if self.settings_now().demo {
             let session = Session::demo(self.history.clone(), self.demo_speed).await?;
             self.install(session).await;
@@ -104,7 +108,7 @@ impl AppState {
     pub async fn mode(&self) -> CmdResult<AppMode> {
         let active = self.active.lock().await;
         let settings = self.settings_now();
-        let has_key = self.secrets.load().map(|k| k.is_some()).unwrap_or(false);
+        let has_key = self.has_key.load(std::sync::atomic::Ordering::Relaxed);
         let demo = active.as_ref().is_some_and(|a| a.session.is_demo());
         Ok(AppMode {
             demo,
@@ -149,10 +153,24 @@ impl AppState {
 
     /// Switches to the real service with the stored key (ends demo mode).
     pub async fn use_real(&self) -> CmdResult<()> {
-        let Some((key, _)) = self.secrets.load()? else {
-            *self.active.lock().await = None;
-            return Ok(());
-        };
+        match self.load_key()? {
+            Some(key) => self.use_key(key).await,
+            None => {
+                *self.active.lock().await = None;
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads the key (environment, else keychain) and remembers whether there is one.
+    fn load_key(&self) -> CmdResult<Option<workapi::ApiKey>> {
+        let key = self.secrets.load()?.map(|(k, _)| k);
+        self.has_key
+            .store(key.is_some(), std::sync::atomic::Ordering::Relaxed);
+        Ok(key)
+    }
+
+    async fn use_key(&self, key: workapi::ApiKey) -> CmdResult<()> {
         let base = self.settings_now().effective_base_url();
         let session = Session::real(
             self.history.clone(),
@@ -242,6 +260,8 @@ impl AppState {
     /// Removes the key; the real session ends (demo mode, if on, goes on).
     pub async fn clear_key(&self) -> CmdResult<()> {
         self.secrets.clear()?;
+        // The environment's key, if any, still counts.
+        self.load_key()?;
         let demo = self.mode().await?.demo;
         if !demo {
             *self.active.lock().await = None;
