@@ -3,7 +3,7 @@
 
 use crate::dto::*;
 use crate::error::{AppError, AppErrorKind, CmdResult};
-use crate::state::AppState;
+use crate::state::Starting;
 use missioncall_core::calls::CallRequest;
 use missioncall_core::history::HistoryFilter;
 use missioncall_core::{export, phone};
@@ -11,13 +11,14 @@ use tauri::State;
 
 #[tauri::command]
 #[specta::specta]
-pub async fn app_mode(state: State<'_, AppState>) -> CmdResult<AppMode> {
+pub async fn app_mode(app: State<'_, Starting>) -> CmdResult<AppMode> {
+    let state = app.get().await?;
     state.mode().await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn regions() -> CmdResult<Vec<Region>> {
+pub async fn regions() -> CmdResult<Vec<Region>> {
     Ok(phone::regions()
         .into_iter()
         .map(|r| Region {
@@ -30,13 +31,14 @@ pub fn regions() -> CmdResult<Vec<Region>> {
 
 #[tauri::command]
 #[specta::specta]
-pub fn validate_phone(input: String, region: Option<String>) -> CmdResult<PhoneCheck> {
+pub async fn validate_phone(input: String, region: Option<String>) -> CmdResult<PhoneCheck> {
     Ok(phone::check(&input, region.as_deref()).into())
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn place_call(state: State<'_, AppState>, args: PlaceCallArgs) -> CmdResult<CallSummary> {
+pub async fn place_call(app: State<'_, Starting>, args: PlaceCallArgs) -> CmdResult<CallSummary> {
+    let state = app.get().await?;
     let calls = state.calls().await?;
     let rec = calls
         .place(&CallRequest {
@@ -56,7 +58,8 @@ pub async fn place_call(state: State<'_, AppState>, args: PlaceCallArgs) -> CmdR
 
 #[tauri::command]
 #[specta::specta]
-pub fn get_task(state: State<'_, AppState>, id: i64) -> CmdResult<CallDetail> {
+pub async fn get_task(app: State<'_, Starting>, id: i64) -> CmdResult<CallDetail> {
+    let state = app.get().await?;
     let rec = state.history.get(id)?;
     let timeline = state.history.timeline(id)?;
     Ok(CallDetail::new(&rec, &timeline))
@@ -64,7 +67,8 @@ pub fn get_task(state: State<'_, AppState>, id: i64) -> CmdResult<CallDetail> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn cancel_task(state: State<'_, AppState>, id: i64) -> CmdResult<CallSummary> {
+pub async fn cancel_task(app: State<'_, Starting>, id: i64) -> CmdResult<CallSummary> {
+    let state = app.get().await?;
     let rec = state.calls().await?.cancel(id).await?;
     state.announce(&rec);
     Ok((&rec).into())
@@ -72,10 +76,8 @@ pub async fn cancel_task(state: State<'_, AppState>, id: i64) -> CmdResult<CallS
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_history(
-    state: State<'_, AppState>,
-    query: HistoryQuery,
-) -> CmdResult<HistoryPage> {
+pub async fn list_history(app: State<'_, Starting>, query: HistoryQuery) -> CmdResult<HistoryPage> {
+    let state = app.get().await?;
     state.rescan().await;
     let filter = HistoryFilter {
         status: query.status.filter(|s| !s.is_empty()),
@@ -96,10 +98,11 @@ pub async fn list_history(
 #[tauri::command]
 #[specta::specta]
 pub async fn check_unknown_outcome(
-    state: State<'_, AppState>,
+    app: State<'_, Starting>,
     id: i64,
     task_id: String,
 ) -> CmdResult<CallSummary> {
+    let state = app.get().await?;
     let rec = state
         .calls()
         .await?
@@ -114,10 +117,8 @@ pub async fn check_unknown_outcome(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn dismiss_unknown_outcome(
-    state: State<'_, AppState>,
-    id: i64,
-) -> CmdResult<CallSummary> {
+pub async fn dismiss_unknown_outcome(app: State<'_, Starting>, id: i64) -> CmdResult<CallSummary> {
+    let state = app.get().await?;
     let rec = state.calls().await?.dismiss_unknown_outcome(id)?;
     state.announce(&rec);
     Ok((&rec).into())
@@ -125,27 +126,31 @@ pub async fn dismiss_unknown_outcome(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_api_key(state: State<'_, AppState>, key: String) -> CmdResult<KeyStatus> {
+pub async fn set_api_key(app: State<'_, Starting>, key: String) -> CmdResult<KeyStatus> {
+    let state = app.get().await?;
     state.set_key(&key).await?;
     Ok(state.secrets.status()?.into())
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn clear_api_key(state: State<'_, AppState>) -> CmdResult<KeyStatus> {
+pub async fn clear_api_key(app: State<'_, Starting>) -> CmdResult<KeyStatus> {
+    let state = app.get().await?;
     state.clear_key().await?;
     Ok(state.secrets.status()?.into())
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn key_status(state: State<'_, AppState>) -> CmdResult<KeyStatus> {
+pub async fn key_status(app: State<'_, Starting>) -> CmdResult<KeyStatus> {
+    let state = app.get().await?;
     Ok(state.secrets.status()?.into())
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
+pub async fn get_settings(app: State<'_, Starting>) -> CmdResult<Settings> {
+    let state = app.get().await?;
     let s = state.settings.lock().map_err(|_| {
         AppError::new(
             AppErrorKind::Other,
@@ -157,25 +162,29 @@ pub fn get_settings(state: State<'_, AppState>) -> CmdResult<Settings> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_settings(state: State<'_, AppState>, settings: Settings) -> CmdResult<Settings> {
+pub async fn set_settings(app: State<'_, Starting>, settings: Settings) -> CmdResult<Settings> {
+    let state = app.get().await?;
     Ok((&state.set_settings(settings.to_core()).await?).into())
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn start_demo(state: State<'_, AppState>) -> CmdResult<AppMode> {
+pub async fn start_demo(app: State<'_, Starting>) -> CmdResult<AppMode> {
+    let state = app.get().await?;
     state.start_demo().await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn stop_demo(state: State<'_, AppState>) -> CmdResult<AppMode> {
+pub async fn stop_demo(app: State<'_, Starting>) -> CmdResult<AppMode> {
+    let state = app.get().await?;
     state.stop_demo().await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn export_call(state: State<'_, AppState>, id: i64) -> CmdResult<Option<String>> {
+pub async fn export_call(app: State<'_, Starting>, id: i64) -> CmdResult<Option<String>> {
+    let state = app.get().await?;
     let rec = state.history.get(id)?;
     let text = export::to_text(&rec, &state.history.timeline(id)?);
     let host = state.host.clone();

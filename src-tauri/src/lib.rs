@@ -9,7 +9,7 @@ mod host;
 mod ready;
 pub mod state;
 
-use state::AppState;
+use state::{AppState, Starting};
 use std::sync::Arc;
 use tauri::Manager;
 
@@ -80,6 +80,11 @@ fn data_dir() -> std::path::PathBuf {
 
 /// Builds and runs the app.
 pub fn run() {
+    // The numbering metadata takes tens of milliseconds to load; the page's first screen asks
+    // for the regions, so load it while the window opens.
+    let _ = std::thread::Builder::new()
+        .name("phone-metadata".into())
+        .spawn(missioncall_core::phone::warm_up);
     let builder = specta_builder::<tauri::Wry>();
     let demo_speed = std::env::var("MISSIONCALL_DEMO_SPEED")
         .ok()
@@ -110,17 +115,15 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             let host = Arc::new(host::TauriHost::new(app.handle().clone()));
-            let state = AppState::new(
-                data_dir(),
-                missioncall_core::secrets::Secrets::system(),
-                host,
-                demo_speed,
-            )
-            .map_err(|e| e.message)?;
-            if let Err(e) = tauri::async_runtime::block_on(state.start()) {
-                log::warn!("starting the session: {}", e.message);
-            }
-            app.manage(state);
+            // Opened in the background: the window loads its page meanwhile.
+            app.manage(Starting::spawn(move || {
+                AppState::new(
+                    data_dir(),
+                    missioncall_core::secrets::Secrets::system(),
+                    host,
+                    demo_speed,
+                )
+            }));
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -16,6 +16,7 @@ use missioncall_core::status::describe;
 use missioncall_core::tracker::TrackerEvent;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// What the state needs from the window system.
@@ -30,6 +31,66 @@ pub trait Host: Send + Sync + 'static {
     fn notify(&self, title: &str, body: &str);
     /// Asks where to save a file; `None` if the user cancelled.
     fn save_path(&self, suggested_name: &str) -> Option<PathBuf>;
+}
+
+/// The state as the commands reach it. Opening the history (a first run creates it, with
+/// fsyncs) and reading the keychain (a D-Bus round trip) happen off the main thread, so the
+/// window loads its page meanwhile; a command that arrives first waits for the state.
+pub struct Starting {
+    state: watch::Receiver<Option<CmdResult<Arc<AppState>>>>,
+}
+
+impl Starting {
+    /// Opens the state with `open` on a blocking thread, then starts its session, in the
+    /// background. Must be called inside Tauri's async runtime or from its setup hook.
+    pub fn spawn<F>(open: F) -> Starting
+    where
+        F: FnOnce() -> CmdResult<AppState> + Send + 'static,
+    {
+        let (tx, rx) = watch::channel(None);
+        tauri::async_runtime::spawn(async move {
+            let opened = tauri::async_runtime::spawn_blocking(open)
+                .await
+                .unwrap_or_else(|_| Err(not_started()));
+            let result = match opened {
+                Ok(state) => {
+                    // A session that cannot start (the keychain is locked, the demo's port is
+                    // taken) leaves the app usable: the UI shows the first-run or settings screen.
+                    if let Err(e) = state.start().await {
+                        log::warn!("starting the session: {}", e.message);
+                    }
+                    Ok(Arc::new(state))
+                }
+                Err(e) => {
+                    log::error!("opening the app's data: {}", e.message);
+                    Err(e)
+                }
+            };
+            // No receiver left means the app is closing: nothing to tell.
+            let _ = tx.send(Some(result));
+        });
+        Starting { state: rx }
+    }
+
+    /// The state once open (waiting for it if needed), or why it could not be opened.
+    pub async fn get(&self) -> CmdResult<Arc<AppState>> {
+        let mut rx = self.state.clone();
+        let current = rx
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| not_started())?;
+        match &*current {
+            Some(result) => result.clone(),
+            None => Err(not_started()),
+        }
+    }
+}
+
+fn not_started() -> AppError {
+    AppError::new(
+        AppErrorKind::Other,
+        "MissionCall did not finish starting. Close it and open it again.",
+    )
 }
 
 /// The running session and the task forwarding its tracker's events.

@@ -4,7 +4,8 @@
 //! simulator in-process on loopback; nobody is called.
 
 use missioncall_app::dto::{AppMode, CallSummary, NetworkState, TaskUpdated};
-use missioncall_app::state::{AppState, Host};
+use missioncall_app::error::{AppError, AppErrorKind};
+use missioncall_app::state::{AppState, Host, Starting};
 use missioncall_core::secrets::Secrets;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -199,17 +200,22 @@ impl Harness {
     /// The app over `dir` and `keychain`, started as `run()` starts it.
     fn open(dir: Arc<tempfile::TempDir>, keychain: MemKeychain, speed: f64) -> Harness {
         let host = Arc::new(RecordingHost::default());
-        let state = AppState::new(
-            dir.path().to_path_buf(),
-            keychain.secrets(),
-            host.clone(),
-            speed,
-        )
-        .expect("app state");
-        tauri::async_runtime::block_on(state.start()).expect("start");
+        let (path, secrets, h) = (dir.path().to_path_buf(), keychain.secrets(), host.clone());
+        Harness::with_opener(dir, keychain, host, move || {
+            AppState::new(path, secrets, h, speed)
+        })
+    }
+
+    /// The app whose state `open` opens (in the background, as in `run()`).
+    fn with_opener(
+        dir: Arc<tempfile::TempDir>,
+        keychain: MemKeychain,
+        host: Arc<RecordingHost>,
+        open: impl FnOnce() -> Result<AppState, AppError> + Send + 'static,
+    ) -> Harness {
         let app = mock_builder()
             .invoke_handler(missioncall_app::specta_builder::<MockRuntime>().invoke_handler())
-            .manage(state)
+            .manage(Starting::spawn(open))
             .build(mock_context(noop_assets()))
             .expect("mock app");
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -476,6 +482,62 @@ fn first_run_without_a_key_asks_for_one() {
         "looking around must not write settings"
     );
     assert!(h.host.seen().is_empty(), "{:?}", h.host.seen());
+}
+
+#[test]
+fn commands_that_arrive_while_the_data_opens_wait_for_it() {
+    // The state opens in the background so that the window can load meanwhile: the page's
+    // first calls must wait for it, never fail or see a half-made state.
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let keychain = MemKeychain::default();
+    let host = Arc::new(RecordingHost::default());
+    let (path, secrets, h) = (dir.path().to_path_buf(), keychain.secrets(), host.clone());
+    let started = Instant::now();
+    let harness = Harness::with_opener(dir, keychain, host, move || {
+        std::thread::sleep(Duration::from_millis(400));
+        AppState::new(path, secrets, h, SLOW)
+    });
+    let mode = harness.ok("app_mode", json!({}));
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(mode["firstRun"], true);
+    assert_eq!(harness.history(None, None)["total"], 0);
+    assert_eq!(
+        harness.ok("get_settings", json!({}))["notifications"],
+        "all"
+    );
+}
+
+#[test]
+fn when_the_data_cannot_be_opened_every_command_says_so_plainly() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let host = Arc::new(RecordingHost::default());
+    let h = Harness::with_opener(dir, MemKeychain::default(), host, || {
+        Err(AppError::new(
+            AppErrorKind::Storage,
+            "The call history could not be opened (disk full). Free some space and open MissionCall again.",
+        ))
+    });
+    for (cmd, args) in [
+        ("app_mode", json!({})),
+        ("get_settings", json!({})),
+        ("key_status", json!({})),
+        ("get_task", json!({"id": 1})),
+        ("start_demo", json!({})),
+        (
+            "list_history",
+            json!({"query": {"status": null, "search": null, "offset": 0, "limit": 50}}),
+        ),
+    ] {
+        let (kind, message) = h.err(cmd, args);
+        assert_eq!(kind, "storage", "{cmd}");
+        assert!(message.contains("disk full"), "{cmd}: {message}");
+        assert_plain(&message);
+    }
+    // Commands that need no data still work.
+    assert!(h
+        .ok("regions", json!({}))
+        .as_array()
+        .is_some_and(|r| r.len() > 200));
 }
 
 #[test]

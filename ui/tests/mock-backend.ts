@@ -314,7 +314,10 @@ export function installMockBackend(config: MockConfig) {
       case 'app_mode':
         return { ...mode };
       case 'regions':
-        return REGIONS.map(({ code, callingCode, name }) => ({ code, callingCode, name }));
+        // Like Rust: sorted by name.
+        return REGIONS.map(({ code, callingCode, name }) => ({ code, callingCode, name })).sort((a, b) =>
+          a.name.localeCompare(b.name),
+        );
       case 'validate_phone':
         return checkPhone(String(args.input ?? ''), args.region ?? null);
       case 'place_call': {

@@ -226,6 +226,13 @@ pub struct Region {
     pub name: String,
 }
 
+/// Loads the numbering metadata now. It is loaded on first use otherwise, and that takes tens
+/// of milliseconds (every region's patterns are compiled): an app calls this on a background
+/// thread at start-up so that its first screen never waits for it.
+pub fn warm_up() {
+    let _ = DATABASE.by_id("US");
+}
+
 /// Every region the metadata knows (about 245), sorted by English name (accents folded), for a
 /// country picker. Non-geographic services (`+800` ...) are not regions and are left out.
 pub fn regions() -> Vec<Region> {

@@ -1,9 +1,20 @@
 //! Local-time formatting for timestamps (RFC 3339 strings from Rust).
 
-const dayFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-const timeFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
-const timeSecFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
-const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+// Made on first use: the first screen shows no dates, and each formatter loads locale data.
+function lazyFormat(options: Intl.DateTimeFormatOptions) {
+  let fmt: Intl.DateTimeFormat | undefined;
+  return {
+    format(d: Date) {
+      fmt ??= new Intl.DateTimeFormat(undefined, options);
+      return fmt.format(d);
+    },
+  };
+}
+
+const dayFmt = lazyFormat({ dateStyle: 'medium' });
+const timeFmt = lazyFormat({ timeStyle: 'short' });
+const timeSecFmt = lazyFormat({ timeStyle: 'medium' });
+const fullFmt = lazyFormat({ dateStyle: 'medium', timeStyle: 'short' });
 
 function parse(iso: string): Date | null {
   const d = new Date(iso);
