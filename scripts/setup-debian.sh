@@ -7,8 +7,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PKGS=(
-  # build: Tauri (webkit2gtk 4.1) and keyring's Secret Service backend (libdbus, pkg-config)
-  build-essential pkg-config libssl-dev libdbus-1-dev
+  # build: Tauri (webkit2gtk 4.1), keyring's Secret Service backend and notifications (libdbus,
+  # pkg-config), the history (the system's SQLite, with FTS5)
+  build-essential pkg-config libssl-dev libdbus-1-dev libsqlite3-dev
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   # run headless, screenshots
   xvfb xauth xdotool imagemagick dbus

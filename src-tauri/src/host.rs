@@ -5,16 +5,23 @@ use crate::state::Host;
 use std::path::PathBuf;
 use tauri::AppHandle;
 use tauri_plugin_dialog::DialogExt;
+#[cfg(not(target_os = "linux"))]
 use tauri_plugin_notification::NotificationExt;
 use tauri_specta::Event;
 
 pub struct TauriHost {
     app: AppHandle,
+    #[cfg(target_os = "linux")]
+    notifier: crate::notifier::Notifier,
 }
 
 impl TauriHost {
     pub fn new(app: AppHandle) -> Self {
-        TauriHost { app }
+        TauriHost {
+            app,
+            #[cfg(target_os = "linux")]
+            notifier: crate::notifier::Notifier::start(),
+        }
     }
 }
 
@@ -33,6 +40,12 @@ impl Host for TauriHost {
         let _ = ev.emit(&self.app);
     }
 
+    #[cfg(target_os = "linux")]
+    fn notify(&self, title: &str, body: &str) {
+        self.notifier.show(title, body);
+    }
+
+    #[cfg(not(target_os = "linux"))]
     fn notify(&self, title: &str, body: &str) {
         if let Err(e) = self
             .app

@@ -6,6 +6,10 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 mod host;
+#[cfg(target_os = "linux")]
+mod instance;
+#[cfg(target_os = "linux")]
+mod notifier;
 mod ready;
 pub mod state;
 
@@ -78,6 +82,15 @@ fn data_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("MissionCall"))
 }
 
+/// Brings the window forward (another start of the app asked for it).
+fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
 /// Builds and runs the app.
 pub fn run() {
     // The numbering metadata takes tens of milliseconds to load; the page's first screen asks
@@ -85,26 +98,37 @@ pub fn run() {
     let _ = std::thread::Builder::new()
         .name("phone-metadata".into())
         .spawn(missioncall_core::phone::warm_up);
+    let data_dir = data_dir();
+    // One window per history: a second start shows the first one's window and ends here.
+    #[cfg(target_os = "linux")]
+    let primary = match instance::claim(&data_dir) {
+        Ok(instance::Claim::First(primary)) => Some(primary),
+        Ok(instance::Claim::Other) => return,
+        Err(e) => {
+            eprintln!("MissionCall could not check for another open window ({e}); going on.");
+            None
+        }
+    };
     let builder = specta_builder::<tauri::Wry>();
     let demo_speed = std::env::var("MISSIONCALL_DEMO_SPEED")
         .ok()
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|v| v.is_finite() && *v > 0.0)
         .unwrap_or(2.0);
-    let result = tauri::Builder::default()
+    let app = tauri::Builder::default();
+    #[cfg(not(target_os = "linux"))]
+    let app = app
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.unminimize();
-                let _ = w.set_focus();
-            }
+            show_main_window(app)
         }))
+        .plugin(tauri_plugin_notification::init());
+    let result = app
         .plugin(
             tauri_plugin_log::Builder::new()
                 .level(log::LevelFilter::Info)
                 .build(),
         )
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(
             tauri::plugin::Builder::<tauri::Wry>::new("nav-guard")
@@ -114,11 +138,16 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            #[cfg(target_os = "linux")]
+            if let Some(primary) = primary {
+                let handle = app.handle().clone();
+                primary.serve(move || show_main_window(&handle));
+            }
             let host = Arc::new(host::TauriHost::new(app.handle().clone()));
             // Opened in the background: the window loads its page meanwhile.
             app.manage(Starting::spawn(move || {
                 AppState::new(
-                    data_dir(),
+                    data_dir,
                     missioncall_core::secrets::Secrets::system(),
                     host,
                     demo_speed,

@@ -32,6 +32,17 @@ pub enum HistoryError {
         source: std::io::Error,
     },
 
+    /// The SQLite library on this computer was built without full-text search.
+    #[error(
+        "this computer's SQLite library (version {version}) has no full-text search (FTS5), which \
+         the call history needs. Update SQLite from your system's package manager (on Debian and \
+         Ubuntu: the libsqlite3-0 package), then open MissionCall again."
+    )]
+    NoFullTextSearch {
+        /// The SQLite version in use.
+        version: String,
+    },
+
     /// The file at the path is an SQLite database that belongs to another application.
     #[error(
         "{path} is not a MissionCall call history (it belongs to another application); it was \

@@ -114,6 +114,20 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
         });
     }
 
+    // Search needs FTS5. SQLite is the system's on Linux: say so plainly if it lacks it.
+    let fts5: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_module_list WHERE name = 'fts5')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(open_err)?;
+    if !fts5 {
+        return Err(HistoryError::NoFullTextSearch {
+            version: rusqlite::version().to_owned(),
+        });
+    }
+
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(open_err)?;
