@@ -206,9 +206,17 @@ pub async fn export_call(app: State<'_, Starting>, id: i64) -> CmdResult<Option<
 }
 
 /// The UI's first screen is rendered. Prints the benchmark readiness line when
-/// `MISSIONCALL_BENCH_READY=1`; otherwise does nothing.
+/// `MISSIONCALL_BENCH_READY=1`, and loads the phone-number metadata in the background now
+/// that the window no longer competes for the CPU (it takes tens of milliseconds; the first
+/// number typed would otherwise wait for it).
 #[tauri::command]
 #[specta::specta]
 pub fn ui_ready() {
     crate::ready::signal();
+    static WARM_UP: std::sync::Once = std::sync::Once::new();
+    WARM_UP.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("phone-metadata".into())
+            .spawn(phone::warm_up);
+    });
 }

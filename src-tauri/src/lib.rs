@@ -93,11 +93,6 @@ fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
 
 /// Builds and runs the app.
 pub fn run() {
-    // The numbering metadata takes tens of milliseconds to load; the page's first screen asks
-    // for the regions, so load it while the window opens.
-    let _ = std::thread::Builder::new()
-        .name("phone-metadata".into())
-        .spawn(missioncall_core::phone::warm_up);
     let data_dir = data_dir();
     // One window per history: a second start shows the first one's window and ends here.
     #[cfg(target_os = "linux")]

@@ -13,6 +13,7 @@ use phonenumber::metadata::{Descriptor, Metadata, DATABASE};
 use phonenumber::{country, Mode, NationalNumber, ParseError, Type};
 use serde::Serialize;
 
+mod codes;
 mod locale;
 mod names;
 
@@ -228,7 +229,8 @@ pub struct Region {
 
 /// Loads the numbering metadata now. It is loaded on first use otherwise, and that takes tens
 /// of milliseconds (every region's patterns are compiled): an app calls this on a background
-/// thread at start-up so that its first screen never waits for it.
+/// thread once its first screen is up, so that neither that screen nor the first number typed
+/// waits for it. ([`regions`] does not need the metadata.)
 pub fn warm_up() {
     let _ = DATABASE.by_id("US");
 }
@@ -236,13 +238,13 @@ pub fn warm_up() {
 /// Every region the metadata knows (about 245), sorted by English name (accents folded), for a
 /// country picker. Non-geographic services (`+800` ...) are not regions and are left out.
 pub fn regions() -> Vec<Region> {
-    let mut list: Vec<Region> = DATABASE
+    // From plain tables: listing the regions must not wait for the metadata to load.
+    let mut list: Vec<Region> = codes::CALLING_CODES
         .iter()
-        .filter(|meta| meta.id() != "001")
-        .map(|meta| Region {
-            code: meta.id().to_owned(),
-            calling_code: meta.country_code(),
-            name: names::name(meta.id()).unwrap_or(meta.id()).to_owned(),
+        .map(|&(code, calling_code)| Region {
+            code: code.to_owned(),
+            calling_code,
+            name: names::name(code).unwrap_or(code).to_owned(),
         })
         .collect();
     list.sort_by_cached_key(|r| (names::sort_key(&r.name), r.code.clone()));
@@ -774,6 +776,27 @@ mod tests {
         assert_eq!(clean("12+34"), Err(InvalidPhone::NotANumber));
         assert_eq!(clean("call me"), Err(InvalidPhone::NotANumber));
         assert_eq!(clean("12 ab"), Err(InvalidPhone::NotANumber));
+    }
+
+    #[test]
+    fn the_calling_code_table_is_the_metadata_s() {
+        let mut from_metadata: Vec<(String, u16)> = DATABASE
+            .iter()
+            .filter(|meta| meta.id() != "001")
+            .map(|meta| (meta.id().to_owned(), meta.country_code()))
+            .collect();
+        from_metadata.sort();
+        let table: Vec<(String, u16)> = codes::CALLING_CODES
+            .iter()
+            .map(|&(c, n)| (c.to_owned(), n))
+            .collect();
+        if table != from_metadata {
+            let mut fresh = String::new();
+            for (c, n) in &from_metadata {
+                let _ = writeln!(fresh, "    (\"{c}\", {n}),");
+            }
+            panic!("src/phone/codes.rs is out of date; its new CALLING_CODES:\n{fresh}");
+        }
     }
 
     #[test]
