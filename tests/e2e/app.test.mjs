@@ -1,13 +1,15 @@
 // The real MissionCall app in a real window (Xvfb), driven through tauri-driver and
 // WebKitWebDriver, against the in-process simulator (demo mode): first run -> demo -> place a
 // call -> it reaches Done with a transcript; cancel a second one while pending; restart the
-// app and find both in history. Then check the native notifications seen on D-Bus: one
+// app and find both in history; start it again and see the open window come forward instead of a
+// second one. Then check the native notifications seen on D-Bus: one
 // Notify per status change of the first call. Started by tests/e2e/run.sh, which sets up the
 // display, the D-Bus session, the keychain, dunst, dbus-monitor and tauri-driver.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { WebDriver, sleep, lit } from './webdriver.mjs';
 
 const DRIVER = process.env.WEBDRIVER_URL ?? 'http://127.0.0.1:4444';
@@ -91,6 +93,26 @@ test('after a restart, both calls are in history', async () => {
   await d.click("//nav//button[contains(., 'Settings')]");
   await d.waitFor("//h1[contains(., 'Settings')]");
   await shot('04-settings');
+});
+
+test('starting the app again brings the open window forward instead of a second one', async () => {
+  const windows = () =>
+    spawnSync('xdotool', ['search', '--onlyvisible', '--name', '^MissionCall$'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean).length;
+  const before = windows();
+  assert.equal(before, 1, 'one MissionCall window before');
+  const started = Date.now();
+  // Same data folder, display and session as the running app (this process's environment).
+  const second = spawnSync(APP, [], { timeout: 20000, encoding: 'utf8' });
+  assert.equal(second.error, undefined, `the second start ended by itself: ${second.error}`);
+  assert.equal(second.status, 0, `the second start exits cleanly: ${second.stderr}`);
+  assert.ok(Date.now() - started < 10000, 'the second start returns at once');
+  await sleep(1000);
+  assert.equal(windows(), 1, 'still one MissionCall window');
+  // The first window still answers.
+  await driver.click("//nav//button[contains(., 'History')]");
+  await driver.waitFor(`//*[@data-testid='history-row'][contains(., ${lit(FIRST.display)})]`, 10000);
 });
 
 test('one native notification per status change of the first call', { skip: !NOTIFY_LOG }, async () => {
