@@ -213,10 +213,5 @@ pub async fn export_call(app: State<'_, Starting>, id: i64) -> CmdResult<Option<
 #[specta::specta]
 pub fn ui_ready() {
     crate::ready::signal();
-    static WARM_UP: std::sync::Once = std::sync::Once::new();
-    WARM_UP.call_once(|| {
-        let _ = std::thread::Builder::new()
-            .name("phone-metadata".into())
-            .spawn(phone::warm_up);
-    });
+    phone::warm_up_in_background();
 }

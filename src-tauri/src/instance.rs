@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const LOCK: &str = "instance.lock";
@@ -26,7 +26,8 @@ pub enum Claim {
 
 /// The first instance's lock and listener.
 pub struct Primary {
-    _lock: File,
+    /// Held for the life of the process (the lock goes with the descriptor).
+    lock: File,
     listener: UnixListener,
 }
 
@@ -36,7 +37,7 @@ impl Primary {
         let spawned = std::thread::Builder::new()
             .name("single-instance".into())
             .spawn(move || {
-                let _lock = self._lock;
+                let _held = self.lock;
                 for stream in self.listener.incoming() {
                     match stream {
                         Ok(mut s) => {
@@ -72,10 +73,7 @@ pub fn claim(dir: &Path) -> io::Result<Claim> {
             Err(e) => return Err(e),
         }
         let listener = UnixListener::bind(&socket)?;
-        return Ok(Claim::First(Primary {
-            _lock: lock,
-            listener,
-        }));
+        return Ok(Claim::First(Primary { lock, listener }));
     }
     ask_to_show(&socket)?;
     Ok(Claim::Other)
@@ -97,7 +95,7 @@ fn try_lock(file: &File) -> io::Result<bool> {
 }
 
 /// Tells the first instance to show its window (it may still be starting: tries for a while).
-fn ask_to_show(socket: &PathBuf) -> io::Result<()> {
+fn ask_to_show(socket: &Path) -> io::Result<()> {
     let deadline = Instant::now() + REACH_FOR;
     loop {
         match UnixStream::connect(socket) {

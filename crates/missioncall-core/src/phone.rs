@@ -227,12 +227,20 @@ pub struct Region {
     pub name: String,
 }
 
-/// Loads the numbering metadata now. It is loaded on first use otherwise, and that takes tens
-/// of milliseconds (every region's patterns are compiled): an app calls this on a background
-/// thread once its first screen is up, so that neither that screen nor the first number typed
-/// waits for it. ([`regions`] does not need the metadata.)
-pub fn warm_up() {
-    let _ = DATABASE.by_id("US");
+/// Loads the numbering metadata on a background thread, once per process however often it is
+/// called. It is loaded on first use otherwise, and that takes tens of milliseconds (every
+/// region's patterns are compiled): an app calls this once its first screen is up, so that
+/// neither that screen nor the first number typed waits for it. ([`regions`] does not need the
+/// metadata.)
+pub fn warm_up_in_background() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("phone-metadata".into())
+            .spawn(|| {
+                let _ = DATABASE.by_id("US");
+            });
+    });
 }
 
 /// Every region the metadata knows (about 245), sorted by English name (accents folded), for a
