@@ -104,6 +104,10 @@ def run_once(name, binary, settle, timeout):
 
     def reader():
         for line in proc.stdout:
+            if line.startswith("MISSIONCALL_MARK "):
+                parts = line.split()
+                if len(parts) == 3:
+                    ready.setdefault("marks", {}).setdefault(parts[1], float(parts[2]))
             if line.startswith("MISSIONCALL_READY ") and "ms" not in ready:
                 ready["ms"] = float(line.split()[1])
                 ready["event"].set()
@@ -116,6 +120,9 @@ def run_once(name, binary, settle, timeout):
         if not ok:
             return sample | {"error": f"no readiness line within {timeout}s", "home": home}
         sample["launch_ms"] = ready["ms"] - t0 * 1000.0
+        # Start-up phases (MissionCall only), ms after the exec, in the order they happened.
+        marks = dict(ready.get("marks", {}))
+        sample["phases_ms"] = {k: round(v - t0 * 1000.0, 1) for k, v in sorted(marks.items(), key=lambda kv: kv[1])}
         left = t0 + settle - time.monotonic()
         if left > 0:
             time.sleep(left)
@@ -189,6 +196,8 @@ def main():
                     f"tree RSS {s['rss_mib']:6.1f} MiB  PSS {pss} MiB  ({', '.join(s['processes'])})",
                     flush=True,
                 )
+                if s["phases_ms"]:
+                    print("      phases: " + ", ".join(f"{k} {v:.0f}" for k, v in s["phases_ms"].items()), flush=True)
             else:
                 print(f"run {i + 1} {name:12s} FAILED: {s['error']} (logs in {s['home']})", flush=True)
     with open(a.out, "w") as f:

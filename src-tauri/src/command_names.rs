@@ -4,7 +4,7 @@
 /// Every command the UI may call.
 pub const COMMANDS: &[&str] = &[
     "app_mode",
-    "regions",
+    "boot",
     "validate_phone",
     "place_call",
     "get_task",

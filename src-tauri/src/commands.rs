@@ -16,17 +16,25 @@ pub async fn app_mode(app: State<'_, Starting>) -> CmdResult<AppMode> {
     state.mode().await
 }
 
+/// Everything the first screen needs, in one call: the mode, the regions for the number field
+/// (sorted by name) and the settings. The page asks for it before its script has loaded
+/// (`ui/public/boot.js`), so that the answer is on its way while the script is parsed.
 #[tauri::command]
 #[specta::specta]
-pub async fn regions() -> CmdResult<Vec<Region>> {
-    Ok(phone::regions()
-        .into_iter()
-        .map(|r| Region {
-            code: r.code,
-            calling_code: r.calling_code.into(),
-            name: r.name,
-        })
-        .collect())
+pub async fn boot(app: State<'_, Starting>) -> CmdResult<Boot> {
+    let state = app.get().await?;
+    Ok(Boot {
+        mode: state.mode().await?,
+        settings: settings_of(&state)?,
+        regions: phone::regions()
+            .into_iter()
+            .map(|r| Region {
+                code: r.code,
+                calling_code: r.calling_code.into(),
+                name: r.name,
+            })
+            .collect(),
+    })
 }
 
 #[tauri::command]
@@ -150,7 +158,10 @@ pub async fn key_status(app: State<'_, Starting>) -> CmdResult<KeyStatus> {
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(app: State<'_, Starting>) -> CmdResult<Settings> {
-    let state = app.get().await?;
+    settings_of(&*app.get().await?)
+}
+
+fn settings_of(state: &crate::state::AppState) -> CmdResult<Settings> {
     let s = state.settings.lock().map_err(|_| {
         AppError::new(
             AppErrorKind::Other,

@@ -42,6 +42,16 @@ impl From<CorePhoneCheck> for PhoneCheck {
     }
 }
 
+/// What the first screen needs (`boot`).
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Boot {
+    pub mode: AppMode,
+    /// Sorted by name.
+    pub regions: Vec<Region>,
+    pub settings: Settings,
+}
+
 #[derive(Clone, Debug, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Region {

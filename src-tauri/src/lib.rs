@@ -25,7 +25,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
     tauri_specta::Builder::<R>::new()
         .commands(tauri_specta::collect_commands![
             app_mode,
-            regions,
+            boot,
             validate_phone,
             place_call,
             get_task,
@@ -93,6 +93,7 @@ fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
 
 /// Builds and runs the app.
 pub fn run() {
+    ready::mark("main");
     let data_dir = data_dir();
     // One window per history: a second start shows the first one's window and ends here.
     #[cfg(target_os = "linux")]
@@ -131,7 +132,14 @@ pub fn run() {
                 .build(),
         )
         .invoke_handler(builder.invoke_handler())
+        .on_page_load(|_, payload| {
+            ready::mark(match payload.event() {
+                tauri::webview::PageLoadEvent::Started => "page-load-started",
+                tauri::webview::PageLoadEvent::Finished => "page-load-finished",
+            })
+        })
         .setup(move |app| {
+            ready::mark("setup");
             builder.mount_events(app);
             #[cfg(target_os = "linux")]
             if let Some(primary) = primary {

@@ -52,6 +52,7 @@ impl Starting {
             let opened = tauri::async_runtime::spawn_blocking(open)
                 .await
                 .unwrap_or_else(|_| Err(not_started()));
+            crate::ready::mark("state-opened");
             let result = match opened {
                 Ok(state) => {
                     // A session that cannot start (the keychain is locked, the demo's port is
@@ -59,6 +60,7 @@ impl Starting {
                     if let Err(e) = state.start().await {
                         log::warn!("starting the session: {}", e.message);
                     }
+                    crate::ready::mark("session-started");
                     Ok(Arc::new(state))
                 }
                 Err(e) => {
@@ -74,6 +76,8 @@ impl Starting {
 
     /// The state once open (waiting for it if needed), or why it could not be opened.
     pub async fn get(&self) -> CmdResult<Arc<AppState>> {
+        static FIRST: std::sync::Once = std::sync::Once::new();
+        FIRST.call_once(|| crate::ready::mark("first-command"));
         let mut rx = self.state.clone();
         let current = rx
             .wait_for(Option::is_some)

@@ -313,11 +313,15 @@ export function installMockBackend(config: MockConfig) {
     switch (cmd) {
       case 'app_mode':
         return { ...mode };
-      case 'regions':
-        // Like Rust: sorted by name.
-        return REGIONS.map(({ code, callingCode, name }) => ({ code, callingCode, name })).sort((a, b) =>
-          a.name.localeCompare(b.name),
-        );
+      case 'boot':
+        return {
+          mode: { ...mode },
+          // Like Rust: sorted by name.
+          regions: REGIONS.map(({ code, callingCode, name }) => ({ code, callingCode, name })).sort((a, b) =>
+            a.name.localeCompare(b.name),
+          ),
+          settings: { ...settings },
+        };
       case 'validate_phone':
         return checkPhone(String(args.input ?? ''), args.region ?? null);
       case 'place_call': {

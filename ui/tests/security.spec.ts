@@ -115,7 +115,7 @@ test('XSS corpus renders as literal text everywhere', async ({ page }) => {
 
   expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
   const allowed = new Set([
-    'app_mode', 'regions', 'get_settings', 'list_history', 'get_task', 'validate_phone', 'place_call',
+    'boot', 'app_mode', 'get_settings', 'list_history', 'get_task', 'validate_phone', 'place_call',
     'ui_ready', // the readiness signal the first screen always sends
   ]);
   const unexpected = (await commandNames(page)).filter((c) => !allowed.has(c));

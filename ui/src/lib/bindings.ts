@@ -9,7 +9,12 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	appMode: () => typedError<AppMode, AppError>(__TAURI_INVOKE("app_mode")),
-	regions: () => typedError<Region[], AppError>(__TAURI_INVOKE("regions")),
+	/**
+	 *  Everything the first screen needs, in one call: the mode, the regions for the number field
+	 *  (sorted by name) and the settings. The page asks for it before its script has loaded
+	 *  (`ui/public/boot.js`), so that the answer is on its way while the script is parsed.
+	 */
+	boot: () => typedError<Boot, AppError>(__TAURI_INVOKE("boot")),
 	validatePhone: (input: string, region: string | null) => typedError<PhoneCheck, AppError>(__TAURI_INVOKE("validate_phone", { input, region })),
 	placeCall: (args: PlaceCallArgs) => typedError<CallSummary, AppError>(__TAURI_INVOKE("place_call", { args })),
 	getTask: (id: number) => typedError<CallDetail, AppError>(__TAURI_INVOKE("get_task", { id })),
@@ -62,6 +67,14 @@ export type AppMode = {
 	baseUrl: string,
 	defaultRegion: string,
 	firstRun: boolean,
+};
+
+/**  What the first screen needs (`boot`). */
+export type Boot = {
+	mode: AppMode,
+	/**  Sorted by name. */
+	regions: Region[],
+	settings: Settings,
 };
 
 export type CallDetail = {

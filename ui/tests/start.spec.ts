@@ -1,0 +1,60 @@
+import { test } from '@playwright/test';
+import { commandNames, expect, openApp } from './helpers';
+
+// The first screen's data comes from one `boot` call. In the app, public/boot.js sends it before
+// the main script has loaded and leaves the pending answer in `window.__MISSIONCALL_BOOT__`;
+// here an init script plays that part, so that src/lib/boot.ts is tested on each outcome.
+
+const STORAGE_ERROR = {
+  kind: 'storage',
+  message: 'The call history could not be opened (disk full). Free some space and open MissionCall again.',
+};
+
+test('the first screen uses the answer asked for before the script loaded', async ({ page }) => {
+  await page.addInitScript(() => {
+    (window as any).__MISSIONCALL_BOOT__ = Promise.resolve({
+      mode: { demo: true, hasKey: false, baseUrl: 'http://127.0.0.1:9', defaultRegion: 'FR', firstRun: false },
+      regions: [{ code: 'FR', callingCode: 33, name: 'France' }],
+      settings: { baseUrl: 'https://api.workapi.ai', defaultRegion: null, notifications: 'all', theme: 'dark' },
+    });
+  });
+  // The fake backend would say "first run, light theme": the early answer wins.
+  await openApp(page, { firstRun: true, theme: 'light' });
+  await expect(page.getByRole('heading', { name: 'New call' })).toBeVisible();
+  await expect(page.getByTestId('demo-banner')).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page.getByRole('combobox', { name: 'Country' })).toHaveValue(/France.*\+33/);
+  expect(await commandNames(page)).not.toContain('boot');
+  await expect(page.locator('#app')).not.toHaveAttribute('aria-busy');
+});
+
+test('a start-up error is shown in plain language instead of the app', async ({ page }) => {
+  await openApp(page, { hasKey: true, fail: { boot: STORAGE_ERROR as any } });
+  const notice = page.locator('[data-error-kind=storage]');
+  await expect(notice).toContainText('disk full');
+  await expect(notice).toContainText('Free some space and open MissionCall again.');
+  await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: 'New call' })).toHaveCount(0);
+});
+
+test('an early answer that is an error is shown, not asked again', async ({ page }) => {
+  await page.addInitScript((e) => {
+    const p = Promise.reject(e);
+    p.catch(() => {});
+    (window as any).__MISSIONCALL_BOOT__ = p;
+  }, STORAGE_ERROR);
+  await openApp(page, { hasKey: true });
+  await expect(page.locator('[data-error-kind=storage]')).toContainText('disk full');
+  expect(await commandNames(page)).not.toContain('boot');
+});
+
+test('an early request that broke is sent again', async ({ page }) => {
+  await page.addInitScript(() => {
+    const p = Promise.reject(new Error('the IPC request failed'));
+    p.catch(() => {});
+    (window as any).__MISSIONCALL_BOOT__ = p;
+  });
+  await openApp(page, { hasKey: true });
+  await expect(page.getByRole('heading', { name: 'New call' })).toBeVisible();
+  expect((await commandNames(page)).filter((c) => c === 'boot')).toHaveLength(1);
+});
