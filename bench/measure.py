@@ -120,12 +120,13 @@ def run_once(name, binary, settle, timeout):
         if not ok:
             return sample | {"error": f"no readiness line within {timeout}s", "home": home}
         sample["launch_ms"] = ready["ms"] - t0 * 1000.0
-        # Start-up phases (MissionCall only), ms after the exec, in the order they happened.
-        marks = dict(ready.get("marks", {}))
-        sample["phases_ms"] = {k: round(v - t0 * 1000.0, 1) for k, v in sorted(marks.items(), key=lambda kv: kv[1])}
         left = t0 + settle - time.monotonic()
         if left > 0:
             time.sleep(left)
+        # Start-up phases (MISSIONCALL_MARK lines, some printed after readiness), ms after the
+        # exec, in the order they happened.
+        marks = dict(ready.get("marks", {}))
+        sample["phases_ms"] = {k: round(v - t0 * 1000.0, 1) for k, v in sorted(marks.items(), key=lambda kv: kv[1])}
         pids = tree(proc.pid)
         rss = pss = 0
         pss_ok = True

@@ -142,6 +142,29 @@ if launch:
                 pss = f"{s['pss_mib']:.1f}" if s.get("pss_mib") is not None else "n/a"
                 cells.append(f"{s['launch_ms']:.0f} / {s['rss_mib']:.1f} / {pss}")
         lines.append(f"| {i} | {cells[0]} | {cells[1]} |")
+    # Where start-up time goes: each phase mark's median, ms after the exec.
+    phases = {}
+    for app in ("missioncall", "bare"):
+        for s in by[app]:
+            for k, v in (s.get("phases_ms") or {}).items():
+                phases.setdefault(k, {"missioncall": [], "bare": []})[app].append(v)
+    if phases:
+        order = sorted(phases, key=lambda k: statistics.median(phases[k]["missioncall"] or phases[k]["bare"]))
+        lines += [
+            "",
+            "Start-up phases (medians, ms after the exec; `MISSIONCALL_MARK` lines printed when "
+            "`MISSIONCALL_BENCH_READY=1`; the bare app marks only its page load):",
+            "",
+            "| phase | MissionCall | bare Tauri |",
+            "| --- | ---: | ---: |",
+        ]
+        cell = lambda xs: f"{statistics.median(xs):.0f}" if xs else "–"
+        for k in order:
+            lines.append(f"| {k} | {cell(phases[k]['missioncall'])} | {cell(phases[k]['bare'])} |")
+        lines.append(
+            f"| **ready** (the page's readiness call) | {cell([s['launch_ms'] for s in by['missioncall']])} "
+            f"| {cell([s['launch_ms'] for s in by['bare']])} |"
+        )
     procs = sorted({p for s in by["missioncall"] for p in s.get("processes", [])})
     lines += ["", f"Processes counted for MissionCall: {', '.join(procs)}."]
     # Where the difference is: median RSS / PSS per process kind.
