@@ -42,13 +42,28 @@ pub struct AppError {
 }
 
 impl AppError {
+    /// `message` is shown as a sentence: the core's messages start in lower case (they are
+    /// also used inside other messages), so a first plain word gets its capital here.
     pub fn new(kind: AppErrorKind, message: impl Into<String>) -> Self {
         AppError {
             kind,
-            message: message.into(),
+            message: as_sentence(message.into()),
             call_id: None,
         }
     }
+}
+
+/// Capitalises the first word when it is a plain lower-case word (never a path, a name with
+/// digits or an identifier, which must stay as they are).
+fn as_sentence(mut message: String) -> String {
+    let first = message.split_whitespace().next().unwrap_or("");
+    let word = first.trim_end_matches([',', ':', ';', '.']);
+    if !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase()) {
+        if let Some(start) = message.find(word) {
+            message[start..=start].make_ascii_uppercase();
+        }
+    }
+    message
 }
 
 fn api_kind(e: &ApiError) -> AppErrorKind {
@@ -129,3 +144,31 @@ impl From<missioncall_core::secrets::SecretsError> for AppError {
 
 /// Result of every command.
 pub type CmdResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_as_sentences_without_touching_paths_or_names() {
+        let msg = |m: &str| AppError::new(AppErrorKind::Storage, m).message;
+        assert_eq!(
+            msg("could not create the folder /tmp/x for the call history"),
+            "Could not create the folder /tmp/x for the call history"
+        );
+        assert_eq!(
+            msg("the call history could not be read"),
+            "The call history could not be read"
+        );
+        assert_eq!(msg("Already a sentence."), "Already a sentence.");
+        assert_eq!(
+            msg("data/calls.db is not a history"),
+            "data/calls.db is not a history"
+        );
+        assert_eq!(msg("sk_live is not a key"), "sk_live is not a key");
+        assert_eq!(msg("x2 failed"), "x2 failed");
+        assert_eq!(msg("  leading space"), "  Leading space");
+        assert_eq!(msg(""), "");
+        assert_eq!(msg("é accent"), "é accent");
+    }
+}

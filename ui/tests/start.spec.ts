@@ -31,6 +31,7 @@ test('the first screen uses the answer asked for before the script loaded', asyn
 test('a start-up error is shown in plain language instead of the app', async ({ page }) => {
   await openApp(page, { hasKey: true, fail: { boot: STORAGE_ERROR as any } });
   const notice = page.locator('[data-error-kind=storage]');
+  await expect(notice).toContainText('The call history on this computer could not be used.');
   await expect(notice).toContainText('disk full');
   await expect(notice).toContainText('Free some space and open MissionCall again.');
   await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);

@@ -1,7 +1,7 @@
 //! The bare Tauri 2 app bench/run.sh measures MissionCall against: one empty window whose page,
 //! once loaded, calls `ready`, which prints `MISSIONCALL_READY <ms>` (CLOCK_MONOTONIC, ms) when
-//! `MISSIONCALL_BENCH_READY=1`, exactly like MissionCall's `ui_ready`, and marks when the page
-//! starts and finishes loading.
+//! `MISSIONCALL_BENCH_READY=1`, exactly like MissionCall's `ui_ready`, and marks `main`, the setup
+//! hook, and when the page starts and finishes loading.
 
 use std::io::Write;
 
@@ -29,9 +29,14 @@ fn print_at(what: &str) {
 }
 
 fn main() {
+    print_at("MISSIONCALL_MARK main");
     // The same page-load marks as MissionCall's (src-tauri/src/lib.rs), for the phase profile.
     tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![ready])
+        .setup(|_| {
+            print_at("MISSIONCALL_MARK setup");
+            Ok(())
+        })
         .on_page_load(|_, payload| {
             print_at(match payload.event() {
                 tauri::webview::PageLoadEvent::Started => "MISSIONCALL_MARK page-load-started",
