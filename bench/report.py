@@ -153,7 +153,7 @@ if launch:
         lines += [
             "",
             "Start-up phases (medians, ms after the exec; `MISSIONCALL_MARK` lines printed when "
-            "`MISSIONCALL_BENCH_READY=1`; the bare app marks only its page load):",
+            "`MISSIONCALL_BENCH_READY=1`; the bare app marks `main`, its setup hook and its page load):",
             "",
             "| phase | MissionCall | bare Tauri |",
             "| --- | ---: | ---: |",
