@@ -26,14 +26,7 @@ pub async fn boot(app: State<'_, Starting>) -> CmdResult<Boot> {
     Ok(Boot {
         mode: state.mode().await?,
         settings: settings_of(&state)?,
-        regions: phone::regions()
-            .into_iter()
-            .map(|r| Region {
-                code: r.code,
-                calling_code: r.calling_code.into(),
-                name: r.name,
-            })
-            .collect(),
+        regions: phone::regions().into_iter().map(Region::from).collect(),
     })
 }
 

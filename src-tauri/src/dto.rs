@@ -60,6 +60,16 @@ pub struct Region {
     pub name: String,
 }
 
+impl From<phone::Region> for Region {
+    fn from(r: phone::Region) -> Self {
+        Region {
+            code: r.code,
+            calling_code: r.calling_code.into(),
+            name: r.name,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct CallSummary {

@@ -56,12 +56,11 @@ impl AppError {
 /// Capitalises the first word when it is a plain lower-case word (never a path, a name with
 /// digits or an identifier, which must stay as they are).
 fn as_sentence(mut message: String) -> String {
-    let first = message.split_whitespace().next().unwrap_or("");
+    let start = message.len() - message.trim_start().len();
+    let first = message[start..].split_whitespace().next().unwrap_or("");
     let word = first.trim_end_matches([',', ':', ';', '.']);
     if !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase()) {
-        if let Some(start) = message.find(word) {
-            message[start..=start].make_ascii_uppercase();
-        }
+        message[start..=start].make_ascii_uppercase();
     }
     message
 }
