@@ -25,8 +25,9 @@ pub async fn boot(app: State<'_, Starting>) -> CmdResult<Boot> {
     let state = app.get().await?;
     Ok(Boot {
         mode: state.mode().await?,
-        settings: settings_of(&state)?,
+        settings: settings_of(&state),
         regions: phone::regions().into_iter().map(Region::from).collect(),
+        status_choices: StatusChoice::all(),
     })
 }
 
@@ -36,24 +37,33 @@ pub async fn validate_phone(input: String, region: Option<String>) -> CmdResult<
     Ok(phone::check(&input, region.as_deref()).into())
 }
 
+/// Checks a call and confirms it in the backend: the answer is exactly what will be sent, with
+/// the one-use token that `place_call` requires. Nothing is sent.
 #[tauri::command]
 #[specta::specta]
-pub async fn place_call(app: State<'_, Starting>, args: PlaceCallArgs) -> CmdResult<CallSummary> {
+pub async fn confirm_call(
+    app: State<'_, Starting>,
+    args: ConfirmCallArgs,
+) -> CmdResult<Confirmation> {
     let state = app.get().await?;
-    let calls = state.calls().await?;
-    let rec = calls
-        .place(&CallRequest {
+    let c = state
+        .manager
+        .confirm(&CallRequest {
             number: &args.number,
             region: args.region.as_deref(),
             task: &args.task,
             force: args.force,
         })
         .await?;
-    // Announce before following, so the tracker's next status can never reach the UI first.
-    state.announce(&rec);
-    if let Some(id) = &rec.task_id {
-        state.follow(id).await;
-    }
+    Ok(c.into())
+}
+
+/// Places a call confirmed by `confirm_call` (its token works once).
+#[tauri::command]
+#[specta::specta]
+pub async fn place_call(app: State<'_, Starting>, token: String) -> CmdResult<CallSummary> {
+    let state = app.get().await?;
+    let rec = state.manager.place_confirmed(&token).await?;
     Ok((&rec).into())
 }
 
@@ -61,39 +71,57 @@ pub async fn place_call(app: State<'_, Starting>, args: PlaceCallArgs) -> CmdRes
 #[specta::specta]
 pub async fn get_task(app: State<'_, Starting>, id: i64) -> CmdResult<CallDetail> {
     let state = app.get().await?;
-    let rec = state.history.get(id)?;
-    let timeline = state.history.timeline(id)?;
+    let rec = state.history().get(id)?;
+    let timeline = state.history().timeline(id)?;
     Ok(CallDetail::new(&rec, &timeline))
 }
 
+/// Cancels a call at its own origin (or says why it cannot).
 #[tauri::command]
 #[specta::specta]
 pub async fn cancel_task(app: State<'_, Starting>, id: i64) -> CmdResult<CallSummary> {
     let state = app.get().await?;
-    let rec = state.calls().await?.cancel(id).await?;
-    state.announce(&rec);
+    let rec = state.manager.cancel(id).await?;
     Ok((&rec).into())
 }
 
+/// Asks the call's own origin where it stands now, and follows it again.
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh_task(app: State<'_, Starting>, id: i64) -> CmdResult<CallSummary> {
+    let state = app.get().await?;
+    let rec = state.manager.refresh(id).await?;
+    Ok((&rec).into())
+}
+
+/// One page of history. A read: it changes nothing.
 #[tauri::command]
 #[specta::specta]
 pub async fn list_history(app: State<'_, Starting>, query: HistoryQuery) -> CmdResult<HistoryPage> {
     let state = app.get().await?;
-    state.rescan().await;
     let filter = HistoryFilter {
-        status: query.status.filter(|s| !s.is_empty()),
+        status: query.status,
         search: query.search.filter(|s| !s.trim().is_empty()),
         demo: None,
         limit: query.limit,
         offset: query.offset,
     };
-    let total = state.history.count(&filter)?;
-    let items = state.history.list(&filter)?;
+    let total = state.history().count(&filter)?;
+    let items = state.history().list(&filter)?;
     Ok(HistoryPage {
         items: items.iter().map(CallSummary::from).collect(),
         total: total.min(u32::MAX as u64) as u32,
         offset: query.offset,
     })
+}
+
+/// Looks for work done elsewhere (the CLI): the window asks when it gets the focus. Attempts
+/// whose sender is gone become unknown outcomes; new live calls are followed.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_history(app: State<'_, Starting>) -> CmdResult<()> {
+    let state = app.get().await?;
+    Ok(state.manager.rescan().await?)
 }
 
 #[tauri::command]
@@ -104,15 +132,7 @@ pub async fn check_unknown_outcome(
     task_id: String,
 ) -> CmdResult<CallSummary> {
     let state = app.get().await?;
-    let rec = state
-        .calls()
-        .await?
-        .check_unknown_outcome(id, &task_id)
-        .await?;
-    state.announce(&rec);
-    if let Some(t) = &rec.task_id {
-        state.follow(t).await;
-    }
+    let rec = state.manager.check_unknown_outcome(id, &task_id).await?;
     Ok((&rec).into())
 }
 
@@ -120,8 +140,7 @@ pub async fn check_unknown_outcome(
 #[specta::specta]
 pub async fn dismiss_unknown_outcome(app: State<'_, Starting>, id: i64) -> CmdResult<CallSummary> {
     let state = app.get().await?;
-    let rec = state.calls().await?.dismiss_unknown_outcome(id)?;
-    state.announce(&rec);
+    let rec = state.manager.dismiss_unknown_outcome(id)?;
     Ok((&rec).into())
 }
 
@@ -130,7 +149,7 @@ pub async fn dismiss_unknown_outcome(app: State<'_, Starting>, id: i64) -> CmdRe
 pub async fn set_api_key(app: State<'_, Starting>, key: String) -> CmdResult<KeyStatus> {
     let state = app.get().await?;
     state.set_key(&key).await?;
-    Ok(state.secrets.status()?.into())
+    Ok(state.manager.key_status()?.into())
 }
 
 #[tauri::command]
@@ -138,30 +157,24 @@ pub async fn set_api_key(app: State<'_, Starting>, key: String) -> CmdResult<Key
 pub async fn clear_api_key(app: State<'_, Starting>) -> CmdResult<KeyStatus> {
     let state = app.get().await?;
     state.clear_key().await?;
-    Ok(state.secrets.status()?.into())
+    Ok(state.manager.key_status()?.into())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn key_status(app: State<'_, Starting>) -> CmdResult<KeyStatus> {
     let state = app.get().await?;
-    Ok(state.secrets.status()?.into())
+    Ok(state.manager.key_status()?.into())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(app: State<'_, Starting>) -> CmdResult<Settings> {
-    settings_of(&*app.get().await?)
+    Ok(settings_of(&*app.get().await?))
 }
 
-fn settings_of(state: &crate::state::AppState) -> CmdResult<Settings> {
-    let s = state.settings.lock().map_err(|_| {
-        AppError::new(
-            AppErrorKind::Other,
-            "Settings are unavailable; restart MissionCall.",
-        )
-    })?;
-    Ok((&*s).into())
+fn settings_of(state: &crate::state::AppState) -> Settings {
+    (&state.settings()).into()
 }
 
 #[tauri::command]
@@ -189,8 +202,8 @@ pub async fn stop_demo(app: State<'_, Starting>) -> CmdResult<AppMode> {
 #[specta::specta]
 pub async fn export_call(app: State<'_, Starting>, id: i64) -> CmdResult<Option<String>> {
     let state = app.get().await?;
-    let rec = state.history.get(id)?;
-    let text = export::to_text(&rec, &state.history.timeline(id)?);
+    let rec = state.history().get(id)?;
+    let text = export::to_text(&rec, &state.history().timeline(id)?);
     let host = state.host.clone();
     let name = export::file_name(&rec);
     let Some(path) = tokio::task::spawn_blocking(move || host.save_path(&name))

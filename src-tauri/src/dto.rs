@@ -1,10 +1,13 @@
 //! The shapes that cross IPC to the UI (typed bindings are generated from these). Mapping only:
 //! every decision (plain words, cancellable, speaker turns) is made by the core.
 
+use missioncall_core::call::{CallStatus, Tone, Tracking};
+use missioncall_core::calls::Confirmation as CoreConfirmation;
 use missioncall_core::history::{CallRecord, StatusEvent as CoreEvent};
 use missioncall_core::phone::{self, NumberKind, PhoneCheck as CorePhoneCheck};
+use missioncall_core::session::ModeInfo;
 use missioncall_core::settings::{NotifyLevel, Settings as CoreSettings, Theme};
-use missioncall_core::{status, transcript};
+use missioncall_core::transcript;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, specta::Type)]
@@ -50,6 +53,28 @@ pub struct Boot {
     /// Sorted by name.
     pub regions: Vec<Region>,
     pub settings: Settings,
+    /// The statuses offered in the history filter, in order, with their plain words.
+    pub status_choices: Vec<StatusChoice>,
+}
+
+/// A status a person can filter by, and its plain words.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChoice {
+    pub status: CallStatus,
+    pub label: String,
+}
+
+impl StatusChoice {
+    pub fn all() -> Vec<StatusChoice> {
+        CallStatus::filter_choices()
+            .into_iter()
+            .map(|status| StatusChoice {
+                label: status.label(),
+                status,
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug, Serialize, specta::Type)]
@@ -70,6 +95,8 @@ impl From<phone::Region> for Region {
     }
 }
 
+/// A call as the UI shows it. Every decision about its status is the core's: the UI reads
+/// these fields and never compares status words.
 #[derive(Clone, Debug, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct CallSummary {
@@ -78,33 +105,82 @@ pub struct CallSummary {
     pub phone_number: String,
     pub phone_display: String,
     pub task: String,
-    pub status: String,
+    pub status: CallStatus,
+    /// The status in plain words.
+    pub status_label: String,
+    pub tone: Tone,
+    /// The service may still change it.
+    pub live: bool,
+    /// The service still allows a cancel.
+    pub cancellable: bool,
+    /// Nothing more will happen to it.
+    pub finished: bool,
+    /// The outcome is unknown: the user can check a task id or mark it as not placed.
+    pub unknown_outcome: bool,
+    /// Whether MissionCall still checks it, and the plain words when it does not.
+    pub tracking: Tracking,
+    pub tracking_label: Option<String>,
+    /// What to show where the summary would be, when there is none.
+    pub no_summary_text: String,
     pub created_at: String,
     pub updated_at: String,
     pub summary: Option<String>,
     pub error: Option<String>,
     pub demo: bool,
-    pub cancellable: bool,
 }
 
 impl From<&CallRecord> for CallSummary {
     fn from(r: &CallRecord) -> Self {
-        let display = phone::parse(&r.phone_e164, None)
-            .map(|p| p.international)
-            .unwrap_or_else(|_| r.phone_e164.clone());
         CallSummary {
             id: r.id,
             task_id: r.task_id.clone(),
             phone_number: r.phone_e164.clone(),
-            phone_display: display,
+            phone_display: phone::display(&r.phone_e164),
             task: r.task.clone(),
+            status_label: r.status.label(),
+            tone: r.status.tone(),
+            live: r.status.is_active(),
+            cancellable: r.task_id.is_some() && r.status.is_cancellable(),
+            finished: r.status.is_final(),
+            unknown_outcome: r.status.is_unknown_outcome(),
+            tracking: r.tracking,
+            tracking_label: r.tracking.label().map(str::to_owned),
+            no_summary_text: r.status.no_summary_text().to_owned(),
             status: r.status.clone(),
             created_at: r.created_at.to_rfc3339(),
             updated_at: r.updated_at.to_rfc3339(),
             summary: r.summary.clone(),
             error: r.error.clone(),
             demo: r.demo,
-            cancellable: r.task_id.is_some() && status::is_cancellable(&r.status),
+        }
+    }
+}
+
+/// A call checked and confirmed by the backend: exactly what will be sent, and the one-use
+/// token `place_call` needs.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Confirmation {
+    pub token: String,
+    pub e164: String,
+    pub international: String,
+    pub region: Option<String>,
+    pub task: String,
+    pub demo: bool,
+    /// True when this confirms a second identical call ("call anyway").
+    pub force: bool,
+}
+
+impl From<CoreConfirmation> for Confirmation {
+    fn from(c: CoreConfirmation) -> Self {
+        Confirmation {
+            token: c.token,
+            e164: c.phone.e164,
+            international: c.phone.international,
+            region: c.phone.region,
+            task: c.task,
+            demo: c.origin.is_demo(),
+            force: c.force,
         }
     }
 }
@@ -120,13 +196,15 @@ pub struct Turn {
 #[derive(Clone, Debug, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusEvent {
-    pub status: String,
+    pub status: CallStatus,
+    pub label: String,
     pub seen_at: String,
 }
 
 impl From<&CoreEvent> for StatusEvent {
     fn from(e: &CoreEvent) -> Self {
         StatusEvent {
+            label: e.status.label(),
             status: e.status.clone(),
             seen_at: e.seen_at.to_rfc3339(),
         }
@@ -150,7 +228,7 @@ impl CallDetail {
             .as_deref()
             .map(transcript::parse)
             .unwrap_or_default();
-        let likely_no_answer = r.status == "completed" && transcript::likely_no_answer(&turns);
+        let likely_no_answer = r.status.is_completed() && transcript::likely_no_answer(&turns);
         CallDetail {
             call: r.into(),
             transcript: r.transcript.clone(),
@@ -176,7 +254,7 @@ impl CallDetail {
 #[derive(Clone, Debug, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryQuery {
-    pub status: Option<String>,
+    pub status: Option<CallStatus>,
     pub search: Option<String>,
     pub offset: u32,
     pub limit: u32,
@@ -260,9 +338,23 @@ pub struct AppMode {
     pub first_run: bool,
 }
 
+impl From<ModeInfo> for AppMode {
+    fn from(m: ModeInfo) -> Self {
+        AppMode {
+            demo: m.demo,
+            has_key: m.has_key,
+            base_url: m.base_url,
+            default_region: m.default_region,
+            first_run: m.first_run,
+        }
+    }
+}
+
+/// A call to confirm: checked by the backend, which answers with what will be sent and a
+/// one-use token. `force` confirms a second identical call after a duplicate warning.
 #[derive(Clone, Debug, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
-pub struct PlaceCallArgs {
+pub struct ConfirmCallArgs {
     pub number: String,
     pub region: Option<String>,
     pub task: String,
@@ -281,10 +373,21 @@ pub struct TaskUpdated {
 #[serde(transparent)]
 pub struct DemoChanged(pub AppMode);
 
-/// The service became unreachable, or reachable again.
+/// How the service can be reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum Connection {
+    Online,
+    /// The network or the service cannot be reached.
+    Offline,
+    /// The service refused the key: calls are not followed until it is corrected.
+    KeyRejected,
+}
+
+/// The service became unreachable, refused the key, or is reachable again.
 #[derive(Clone, Debug, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkState {
-    pub online: bool,
+    pub connection: Connection,
     pub message: Option<String>,
 }

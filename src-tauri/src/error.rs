@@ -26,6 +26,12 @@ pub enum AppErrorKind {
     InsecureUrl,
     Server,
     Storage,
+    /// The call lives elsewhere (the demo, another address): nothing was sent.
+    OtherOrigin,
+    /// The call was not confirmed (or the confirmation expired): nothing was sent.
+    NotConfirmed,
+    /// A setting is not valid.
+    InvalidSettings,
     Other,
 }
 
@@ -106,6 +112,12 @@ impl From<CoreError> for AppError {
             CoreError::Secrets(_) => AppErrorKind::Keychain,
             CoreError::Settings { .. } => AppErrorKind::Storage,
             CoreError::Demo { .. } => AppErrorKind::Other,
+            CoreError::OtherOrigin { .. }
+            | CoreError::DemoEnded { .. }
+            | CoreError::NoKeyForOrigin { .. } => AppErrorKind::OtherOrigin,
+            CoreError::NotConfirmed => AppErrorKind::NotConfirmed,
+            CoreError::NotUnknownOutcome { .. } => AppErrorKind::Other,
+            CoreError::InvalidRegion { .. } => AppErrorKind::InvalidSettings,
         };
         let call_id = match &e {
             CoreError::UnknownOutcome { call_id, .. } => Some(*call_id),

@@ -53,7 +53,14 @@ impl From<CoreError> for Failure {
             | CoreError::NoKey
             | CoreError::NoTask { .. }
             | CoreError::TaskMismatch { .. }
-            | CoreError::TaskAlreadyKnown { .. } => INVALID_INPUT,
+            | CoreError::TaskAlreadyKnown { .. }
+            | CoreError::NotConfirmed
+            | CoreError::NotUnknownOutcome { .. }
+            | CoreError::InvalidRegion { .. } => INVALID_INPUT,
+            // The call lives elsewhere: nothing was sent; the message says where and why.
+            CoreError::OtherOrigin { .. }
+            | CoreError::DemoEnded { .. }
+            | CoreError::NoKeyForOrigin { .. } => REFUSED,
             CoreError::Api(api) => api_code(api),
             CoreError::UnknownOutcome { .. } => UNKNOWN_OUTCOME,
             CoreError::NotCancellable { .. } => REFUSED,

@@ -1,11 +1,12 @@
 //! What the CLI prints: JSON shapes for `--json`, and plain text for people.
 
 use missioncall_core::history::CallRecord;
-use missioncall_core::status::describe;
 use serde::Serialize;
 
-/// A call as `--json` prints it. `task_id` is null until the service answered;
-/// `status` is `unknown_outcome` when the request may or may not have placed the call.
+/// A call as `--json` prints it. `task_id` is null until the service answered; `status` is
+/// the status's word and `status_kind` whose word it is (`local`: ours, e.g. `unknown_outcome`;
+/// `service`: the service's, e.g. `completed`); `status_text` is its plain words, and
+/// `tracking` says whether it is still followed.
 #[derive(Serialize)]
 pub struct CallJson<'a> {
     pub id: i64,
@@ -14,7 +15,10 @@ pub struct CallJson<'a> {
     pub phone_number: &'a str,
     pub task: &'a str,
     pub status: &'a str,
+    pub status_kind: &'static str,
     pub status_text: String,
+    pub tracking: missioncall_core::call::Tracking,
+    pub origin: &'a str,
     pub created_at: String,
     pub updated_at: String,
     pub summary: Option<&'a str>,
@@ -31,8 +35,11 @@ impl<'a> From<&'a CallRecord> for CallJson<'a> {
             task_number: r.task_number,
             phone_number: &r.phone_e164,
             task: &r.task,
-            status: &r.status,
-            status_text: describe(&r.status),
+            status: r.status.word(),
+            status_kind: r.status.kind_name(),
+            status_text: r.status.label(),
+            tracking: r.tracking,
+            origin: r.origin.as_str(),
             created_at: r.created_at.to_rfc3339(),
             updated_at: r.updated_at.to_rfc3339(),
             summary: r.summary.as_deref(),
@@ -68,7 +75,7 @@ pub fn call_line(r: &CallRecord) -> String {
         "#{:<5} {when}  {:<16} {:<20} {task}{more}{demo}",
         r.id,
         r.phone_e164,
-        describe(&r.status)
+        r.status.label()
     )
 }
 
@@ -76,7 +83,10 @@ pub fn call_line(r: &CallRecord) -> String {
 pub fn call_detail(r: &CallRecord) -> String {
     let mut out = String::new();
     out.push_str(&format!("Call #{} to {}\n", r.id, r.phone_e164));
-    out.push_str(&format!("  Status:  {}\n", describe(&r.status)));
+    out.push_str(&format!("  Status:  {}\n", r.status.label()));
+    if let Some(t) = r.tracking.label() {
+        out.push_str(&format!("  Checks:  {t}\n"));
+    }
     if let Some(id) = &r.task_id {
         out.push_str(&format!("  Task id: {id}\n"));
     }

@@ -3,21 +3,24 @@
 use crate::args::{Cli, Command, Global, KeyAction};
 use crate::exit::{self, Failure};
 use crate::output::{call_detail, call_line, json_line, CallJson};
-use missioncall_core::calls::{self, CallRequest, Calls};
+use missioncall_core::call::{CallStatus, ServiceStatus, Tracking};
+use missioncall_core::calls::{self, CallRequest};
 use missioncall_core::history::{History, HistoryFilter};
 use missioncall_core::phone;
-use missioncall_core::secrets::{KeySource, Secrets};
-use missioncall_core::settings::Settings;
-use missioncall_core::status::describe;
-use missioncall_core::tracker::{Tracker, TrackerConfig, TrackerEvent};
+use missioncall_core::secrets::KeySource;
+use missioncall_core::session::{Manager, ManagerConfig};
+use missioncall_core::tracker::{TrackerConfig, TrackerEvent};
 use missioncall_core::Error as CoreError;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use workapi::{Client, TaskId};
+use workapi::TaskId;
 
 type Out = Result<i32, Failure>;
+
+/// How long `call --wait` keeps following when it cannot learn anything new.
+const WAIT_UNREADABLE_FOR: Duration = Duration::from_secs(300);
 
 /// Runs one command; returns the exit code.
 pub async fn run(cli: Cli) -> Out {
@@ -60,36 +63,39 @@ fn open_history(g: &Global) -> Result<Arc<History>, Failure> {
     Ok(Arc::new(History::open_in_dir(&data_dir(g)?)?))
 }
 
-fn settings(g: &Global) -> Settings {
-    data_dir(g).map(|d| Settings::load(&d)).unwrap_or_default()
-}
-
-fn client(g: &Global) -> Result<Client, Failure> {
-    let Some((key, _)) = Secrets::system().load()? else {
-        return Err(CoreError::NoKey.into());
-    };
-    let base = g
-        .base_url
-        .clone()
-        .unwrap_or_else(|| settings(g).effective_base_url());
+/// The core's session manager for this command: the same data folder, settings, keychain and
+/// origin routing as the app. `follow` starts a tracker (for `call --wait`).
+fn manager(g: &Global, follow: bool) -> Result<Manager, Failure> {
     if !(g.timeout.is_finite() && g.timeout > 0.0 && g.timeout <= 3600.0) {
         return Err(Failure::new(
             exit::USAGE,
             "--timeout must be a number of seconds between 0 and 3600.",
         ));
     }
-    Ok(Client::builder(key)
-        .base_url(base)
-        .timeout(Duration::from_secs_f64(g.timeout))
-        .connect_timeout(Duration::from_secs_f64(g.timeout.min(10.0)))
-        .build()?)
+    let mut cfg = ManagerConfig::new(data_dir(g)?);
+    cfg.base_url_override = g.base_url.clone();
+    cfg.timeout = Duration::from_secs_f64(g.timeout);
+    cfg.connect_timeout = Duration::from_secs_f64(g.timeout.min(10.0));
+    cfg.follow = follow;
+    let speed = std::env::var("MISSIONCALL_POLL_SPEED")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(1.0);
+    cfg.tracker = Some(TrackerConfig::scaled(speed));
+    if let Some(url) = &g.base_url {
+        workapi::check_base_url(url)?;
+    }
+    Ok(Manager::open(cfg)?)
 }
 
-fn service(g: &Global) -> Result<Calls, Failure> {
-    let dir = data_dir(g)?;
-    let history = Arc::new(History::open_in_dir(&dir)?);
-    Ok(Calls::new(history, client(g)?, false)
-        .with_lost_ids_file(dir.join("unrecorded-task-ids.txt")))
+/// The manager with the real service of the address in use, or the reason there is none.
+async fn real(g: &Global, follow: bool) -> Result<Manager, Failure> {
+    let m = manager(g, follow)?;
+    m.use_real().await?;
+    if m.session().await.is_none() {
+        return Err(CoreError::NoKey.into());
+    }
+    Ok(m)
 }
 
 /// Asks "Place this call?" on the terminal; refuses when there is no terminal to ask on.
@@ -127,7 +133,7 @@ async fn call(
     };
     // Validate first: nothing is sent, and no key is needed, for invalid input.
     let prepared = calls::prepare(&req)?;
-    let service = service(g)?;
+    let m = real(g, wait).await?;
     if !yes {
         let country = prepared
             .phone
@@ -147,7 +153,8 @@ async fn call(
             return Ok(exit::USAGE);
         }
     }
-    let record = service.place(&req).await?;
+    let mut events = m.subscribe();
+    let record = m.place(&req).await?;
     if g.json {
         json_line(&CallJson::from(&record));
     } else {
@@ -155,55 +162,91 @@ async fn call(
             "Call #{} placed: task {} — {}",
             record.id,
             record.task_id.as_deref().unwrap_or("?"),
-            describe(&record.status)
+            record.status.label()
         );
     }
-    if !wait || missioncall_core::history::is_terminal(&record.status) {
+    if !wait || !record.status.is_live() {
+        m.shutdown().await;
         return Ok(exit::OK);
     }
-    follow(g, service, record.task_id.unwrap_or_default()).await
+    let out = follow(g, &mut events, &record).await;
+    m.shutdown().await;
+    out
 }
 
-/// Follows one task with the tracker until it ends, printing each change.
-async fn follow(g: &Global, service: Calls, task_id: String) -> Out {
-    let speed = std::env::var("MISSIONCALL_POLL_SPEED")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(1.0);
-    let tracker = Tracker::start(service.clone(), TrackerConfig::scaled(speed));
-    let mut events = tracker.subscribe();
-    tracker.follow(&task_id);
+/// Follows one call until it ends, printing each change. Ends with exit code 1 when the call
+/// can no longer be checked (unreadable answers) or nothing new could be learnt for
+/// [`WAIT_UNREADABLE_FOR`].
+async fn follow(
+    g: &Global,
+    events: &mut tokio::sync::broadcast::Receiver<TrackerEvent>,
+    placed: &missioncall_core::history::CallRecord,
+) -> Out {
+    let call_id = placed.id;
+    // The placement's own announcement comes through too: print each state once.
+    let mut shown = (
+        placed.status.clone(),
+        placed.tracking,
+        placed.summary.clone(),
+    );
+    let mut last_news = tokio::time::Instant::now();
+    let mut offline = false;
     loop {
+        let deadline = last_news + WAIT_UNREADABLE_FOR;
         tokio::select! {
             ev = events.recv() => match ev {
-                Ok(TrackerEvent::Updated(rec)) if rec.task_id.as_deref() == Some(task_id.as_str()) => {
+                Ok(TrackerEvent::Updated(rec)) if rec.id == call_id => {
+                    last_news = tokio::time::Instant::now();
+                    let now = (rec.status.clone(), rec.tracking, rec.summary.clone());
+                    if now == shown {
+                        continue;
+                    }
+                    shown = now;
+                    offline = false;
+                    let task_id = rec.task_id.as_deref().unwrap_or("?");
                     if g.json {
                         json_line(&CallJson::from(&*rec));
-                    } else {
-                        println!("{} — {}", rec.task_id.as_deref().unwrap_or("?"), describe(&rec.status));
-                        if rec.status == "completed" {
+                    } else if rec.tracking == Tracking::Following {
+                        println!("{task_id} — {}", rec.status.label());
+                        if rec.status.is_completed() {
                             print!("{}", call_detail(&rec));
                         }
                     }
-                    if missioncall_core::history::is_terminal(&rec.status) {
-                        tracker.shutdown().await;
+                    if rec.tracking != Tracking::Following {
+                        let why = rec.error.clone().unwrap_or_else(|| "It can no longer be checked.".into());
+                        return Err(Failure::new(
+                            exit::OTHER,
+                            format!("Stopped following call #{call_id}: {why} Check it later with `missioncall status {task_id}`."),
+                        ));
+                    }
+                    if !rec.status.is_live() {
                         return Ok(exit::OK);
                     }
                 }
                 Ok(TrackerEvent::Network { online: false, message }) => {
+                    offline = true;
                     eprintln!("Offline: {}. Still trying…", message.unwrap_or_default());
                 }
+                Ok(TrackerEvent::Network { online: true, .. }) => {
+                    offline = false;
+                    last_news = tokio::time::Instant::now();
+                }
                 Ok(TrackerEvent::ServiceProblem { message }) => {
-                    tracker.shutdown().await;
                     return Err(Failure::new(exit::REFUSED, message));
                 }
                 Ok(_) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(_) => return Ok(exit::OTHER),
             },
+            _ = tokio::time::sleep_until(deadline) => {
+                let why = if offline { "the service could not be reached" } else { "no answer about it could be read" };
+                return Err(Failure::new(
+                    exit::OTHER,
+                    format!("Stopped following call #{call_id}: {why} for {} minutes. The call may go on; check it later with `missioncall history`.", WAIT_UNREADABLE_FOR.as_secs() / 60),
+                ));
+            }
             _ = tokio::signal::ctrl_c() => {
-                eprintln!("Stopped following. The call goes on; check it later with `missioncall status {task_id}`.");
-                tracker.shutdown().await;
+                eprintln!("Stopped following. The call goes on; check it later with `missioncall history`.");
                 return Ok(130);
             }
         }
@@ -211,14 +254,29 @@ async fn follow(g: &Global, service: Calls, task_id: String) -> Out {
 }
 
 async fn status(g: &Global, id: &str) -> Out {
-    let service = service(g)?;
-    let (task, known) = service.status_by_task_id(id).await?;
+    let tid = TaskId::parse(id)?;
+    let m = manager(g, false)?;
+    // A task in history is asked at its own origin; any other at the address in use.
+    let known = m.history().get_by_task_id(tid.as_str())?;
+    let calls = match &known {
+        Some(rec) => {
+            m.use_real().await?;
+            m.calls_for(rec.id).await?
+        }
+        None => {
+            m.use_real().await?;
+            m.current_calls().await?
+        }
+    };
+    let (task, known) = calls.status_by_task_id(id).await?;
+    let status = CallStatus::Service(ServiceStatus::from(&task.status));
     if g.json {
         json_line(&serde_json::json!({
             "task_id": task.id.as_str(),
             "task_number": task.number,
-            "status": task.status.as_str(),
-            "status_text": describe(task.status.as_str()),
+            "status": status.word(),
+            "status_kind": status.kind_name(),
+            "status_text": status.label(),
             "summary": task.result.as_ref().and_then(|r| r.summary.as_deref()),
             "transcript": task.result.as_ref().and_then(|r| r.transcript.as_deref()),
             "call": known.as_ref().map(CallJson::from),
@@ -226,7 +284,7 @@ async fn status(g: &Global, id: &str) -> Out {
     } else if let Some(rec) = known {
         print!("{}", call_detail(&rec));
     } else {
-        println!("Task {} — {}", task.id, describe(task.status.as_str()));
+        println!("Task {} — {}", task.id, status.label());
         if let Some(s) = task.result.as_ref().and_then(|r| r.summary.as_deref()) {
             println!("  Summary: {s}");
         }
@@ -236,40 +294,46 @@ async fn status(g: &Global, id: &str) -> Out {
 }
 
 async fn cancel(g: &Global, id: &str) -> Out {
-    let service = service(g)?;
     let tid = TaskId::parse(id)?;
-    let known = service.history().get_by_task_id(tid.as_str())?;
+    let m = manager(g, false)?;
+    m.use_real().await?;
+    let known = m.history().get_by_task_id(tid.as_str())?;
     let status = match known {
-        Some(rec) => service.cancel(rec.id).await?.status,
-        None => service
-            .client()
-            .tasks()
-            .cancel(&tid)
-            .await
-            .map_err(|e| match e {
+        // A call in history is cancelled at its own origin, or refused with the reason.
+        Some(rec) => m.cancel(rec.id).await?.status,
+        None => {
+            let calls = m.current_calls().await?;
+            let task =
+                calls.client().tasks().cancel(&tid).await.map_err(|e| {
+                    match e {
                 workapi::Error::InvalidStatus { .. } => Failure::new(
                     exit::REFUSED,
                     "This task can no longer be cancelled: work on it has begun or it has ended.",
                 ),
                 e => e.into(),
-            })?
-            .status
-            .as_str()
-            .to_owned(),
+            }
+                })?;
+            CallStatus::Service(ServiceStatus::from(&task.status))
+        }
     };
     if g.json {
-        json_line(&serde_json::json!({ "task_id": id, "status": status }));
+        json_line(&serde_json::json!({
+            "task_id": id,
+            "status": status.word(),
+            "status_kind": status.kind_name(),
+        }));
     } else {
-        println!("Task {id} — {}", describe(&status));
+        println!("Task {id} — {}", status.label());
     }
     Ok(exit::OK)
 }
 
 fn history(g: &Global, status: Option<String>, search: Option<String>, limit: u32) -> Out {
     let h = open_history(g)?;
-    calls::recover_interrupted(&h)?;
+    // Attempts whose sender is gone are unknown outcomes; one still being sent is left alone.
+    h.recover_interrupted()?;
     let rows = h.list(&HistoryFilter {
-        status,
+        status: status.as_deref().and_then(CallStatus::from_user_words),
         search,
         demo: None,
         limit: limit.clamp(1, 500),
@@ -342,7 +406,8 @@ fn validate(g: &Global, numbers: &[String], region: Option<&str>) -> Out {
 }
 
 fn key(g: &Global, action: KeyAction) -> Out {
-    let secrets = Secrets::system();
+    // The key of the address in use: each service address has its own.
+    let secrets = manager(g, false)?.secrets();
     match action {
         KeyAction::Set => {
             let text = if std::io::stdin().is_terminal() {
@@ -360,7 +425,7 @@ fn key(g: &Global, action: KeyAction) -> Out {
                 })?;
                 s
             };
-            let key = secrets.set_text(text.trim()).map_err(|e| {
+            let key = secrets.keychain_only().set_text(text.trim()).map_err(|e| {
                 let code = match e {
                     missioncall_core::secrets::SecretsError::InvalidKey => exit::INVALID_INPUT,
                     _ => exit::OTHER,
@@ -378,7 +443,7 @@ fn key(g: &Global, action: KeyAction) -> Out {
             }
         }
         KeyAction::Clear => {
-            let removed = secrets.clear()?;
+            let removed = secrets.keychain_only().clear()?;
             if g.json {
                 json_line(&serde_json::json!({ "removed": removed }));
             } else if removed {

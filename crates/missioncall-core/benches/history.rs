@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use criterion::{black_box, criterion_group, Criterion};
+use missioncall_core::call::{CallStatus, LocalState, Origin, ServiceStatus};
 use missioncall_core::history::{search::phone_digits, History, HistoryFilter, NewAttempt};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -127,9 +128,9 @@ fn generate(path: &Path, n: u32) {
         let mut call = tx
             .prepare(
                 "INSERT INTO calls (phone_e164, phone_region, phone_digits, task, created_at, \
-                 updated_at, task_id, task_number, status, error, transcript, summary, origin, \
-                 demo, status_changed_at, last_checked_at) \
-                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?5, ?5)",
+                 updated_at, task_id, task_number, local_state, service_status, error, transcript, \
+                 summary, origin, demo, status_changed_at, last_checked_at) \
+                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?5, ?5)",
             )
             .unwrap();
         let mut event = tx
@@ -140,16 +141,20 @@ fn generate(path: &Path, n: u32) {
             let p = phone(&mut rng, i);
             let roll: u32 = rng.gen_range(0..100);
             let status = match roll {
-                0..=84 => "completed",
-                85..=91 => "cancelled",
-                92..=93 => "unknown_outcome",
-                94..=96 => "not_placed",
-                97 => "pending",
-                98 => "in_progress",
-                _ => "failed",
+                0..=84 => CallStatus::Service(ServiceStatus::Completed),
+                85..=91 => CallStatus::Service(ServiceStatus::Cancelled),
+                92..=93 => CallStatus::Local(LocalState::UnknownOutcome),
+                94..=96 => CallStatus::Local(LocalState::NotPlaced),
+                97 => CallStatus::Service(ServiceStatus::Pending),
+                98 => CallStatus::Service(ServiceStatus::InProgress),
+                _ => CallStatus::Service(ServiceStatus::Other("failed".into())),
             };
-            let placed = !matches!(status, "unknown_outcome" | "not_placed");
-            let done = status == "completed";
+            let (local, service) = match &status {
+                CallStatus::Local(l) => (Some(l.key()), None),
+                CallStatus::Service(s) => (None, Some(s.wire())),
+            };
+            let placed = service.is_some();
+            let done = status.is_completed();
             let task = format!(
                 "Ask about {} and {}",
                 sentence(&mut rng, &words, 6),
@@ -168,7 +173,8 @@ fn generate(path: &Path, n: u32) {
                 created + 60_000,
                 task_id,
                 placed.then_some(i64::from(i) + 1),
-                status,
+                local,
+                service,
                 error,
                 tr,
                 summary,
@@ -176,9 +182,15 @@ fn generate(path: &Path, n: u32) {
             ])
             .unwrap();
             let id = tx.last_insert_rowid();
-            event.execute(params![id, "sending", created]).unwrap();
             event
-                .execute(params![id, status, created + 60_000])
+                .execute(params![
+                    id,
+                    CallStatus::Local(LocalState::Sending).event_key(),
+                    created
+                ])
+                .unwrap();
+            event
+                .execute(params![id, status.event_key(), created + 60_000])
                 .unwrap();
         }
     }
@@ -232,7 +244,7 @@ fn bench_history(c: &mut Criterion) {
         b.iter(|| black_box(h.list(&HistoryFilter::default()).unwrap()))
     });
     let filter = HistoryFilter {
-        status: Some("cancelled".into()),
+        status: Some(CallStatus::Service(ServiceStatus::Cancelled)),
         ..HistoryFilter::default()
     };
     g.bench_function("status filter (cancelled, first page)", |b| {
@@ -257,8 +269,7 @@ fn bench_history(c: &mut Criterion) {
                     phone_e164: "+14155552671",
                     phone_region: Some("US"),
                     task: "Ask whether the blue bicycle is still for sale",
-                    origin: ORIGIN,
-                    demo: false,
+                    origin: &Origin::Service(ORIGIN.into()),
                 })
                 .unwrap(),
             )

@@ -47,7 +47,7 @@ async fn measure(sim: &SimHandle, live: usize, secs: u64) -> Row {
         .timeout(Duration::from_secs(5))
         .build()
         .expect("client");
-    let calls = Calls::new(history, client, false);
+    let calls = Calls::real(history, client);
     for i in 0..live {
         let task = format!("Ask whether table {i} is free on Friday at 7pm");
         calls

@@ -1,27 +1,34 @@
 //! Placing, checking and cancelling calls: the one path from "the user confirmed" to "a task
 //! exists at the service and its id is in history".
 //!
-//! The order is fixed: validate (nothing is sent on invalid input) -> write a durable attempt
-//! row -> ONE POST -> record the task id, or mark the row `unknown_outcome`. This module must
-//! never send a task creation twice by itself: a lost answer is shown as an unknown outcome, and
-//! only the user decides what happens next. A second identical call within
-//! [`DUPLICATE_WINDOW`] needs an explicit `force`.
+//! The order is fixed: validate (nothing is sent on invalid input) -> confirm (a one-use token
+//! bound to the exact number, task and origin) -> write a durable attempt row owned by this
+//! process -> ONE POST -> record the task id, or mark the row as an unknown outcome. This module
+//! must never send a task creation twice by itself: a lost answer is shown as an unknown
+//! outcome, and only the user decides what happens next. A second identical call within
+//! [`DUPLICATE_WINDOW`] needs an explicit `force`, confirmed on its own.
+//!
+//! A [`Calls`] belongs to one origin (a service address, or the demo simulator): it acts only
+//! on calls of that origin and refuses the others with a plain reason.
 
+use crate::call::{CallStatus, Origin, ServiceStatus};
 use crate::error::{Error, Result};
 use crate::history::{CallRecord, History, NewAttempt};
 use crate::phone::{self, PhoneNumber};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use workapi::{Client, NewTask, TaskId, TaskStatus};
+use workapi::{Client, NewTask, TaskId};
 
 /// How long an identical number + task counts as a duplicate.
 pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
 /// The longest task text accepted (the simulator's limit too).
 pub const MAX_TASK_CHARS: usize = 4000;
-/// The `origin` recorded for calls made against the built-in simulator.
-pub const DEMO_ORIGIN: &str = "demo:simulator";
+/// How long a confirmation may wait before the call is placed.
+pub const CONFIRMATION_TTL: Duration = Duration::from_secs(5 * 60);
+pub use crate::call::DEMO_ORIGIN;
 
 /// A call the user asked for.
 #[derive(Clone, Debug)]
@@ -68,31 +75,55 @@ pub fn prepare(req: &CallRequest<'_>) -> Result<Prepared> {
     })
 }
 
-/// Places and manages calls for one service (a real one, or the simulator).
+/// A confirmed call: exactly what will be sent, and the one-use token that sends it.
+#[derive(Clone, Debug)]
+pub struct Confirmation {
+    /// Give this to [`Calls::place_confirmed`]; it works once, before it expires.
+    pub token: String,
+    /// The number as it will be dialled.
+    pub phone: PhoneNumber,
+    /// The task text as it will be sent.
+    pub task: String,
+    /// Where the call will go.
+    pub origin: Origin,
+    /// True when this confirms a second identical call within the duplicate window.
+    pub force: bool,
+    /// When the token stops working.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Outstanding confirmations of one [`Calls`] (and so of one origin).
+#[derive(Default)]
+struct Tokens {
+    pending: Mutex<HashMap<String, Confirmation>>,
+}
+
+/// Places and manages calls for one origin (a real service, or the simulator).
 #[derive(Clone)]
 pub struct Calls {
     history: Arc<History>,
     client: Client,
-    origin: String,
-    demo: bool,
+    origin: Origin,
     lost_ids_file: Option<PathBuf>,
+    tokens: Arc<Tokens>,
 }
 
 impl Calls {
-    /// Calls made with `client`, recorded in `history`. `demo` marks calls to the simulator.
-    pub fn new(history: Arc<History>, client: Client, demo: bool) -> Self {
-        let origin = if demo {
-            DEMO_ORIGIN.to_owned()
-        } else {
-            client.base_url().to_owned()
-        };
+    /// Calls made with `client` to `origin`, recorded in `history`.
+    pub fn new(history: Arc<History>, client: Client, origin: Origin) -> Self {
         Calls {
             history,
             client,
             origin,
-            demo,
             lost_ids_file: None,
+            tokens: Arc::default(),
         }
+    }
+
+    /// Calls to the real service `client` talks to.
+    pub fn real(history: Arc<History>, client: Client) -> Self {
+        let origin = Origin::Service(client.base_url().to_owned());
+        Calls::new(history, client, origin)
     }
 
     /// A file where a created task's id is appended if, against all odds, the history cannot
@@ -103,13 +134,27 @@ impl Calls {
     }
 
     /// The origin recorded on this service's calls.
-    pub fn origin(&self) -> &str {
+    pub fn origin(&self) -> &Origin {
         &self.origin
     }
 
     /// True for calls to the simulator.
     pub fn demo(&self) -> bool {
-        self.demo
+        self.origin.is_demo()
+    }
+
+    /// The call `call_id`, if it lives at this origin; otherwise why this origin cannot act
+    /// on it.
+    pub fn own(&self, call_id: i64) -> Result<CallRecord> {
+        let call = self.history.get(call_id)?;
+        if call.origin != self.origin {
+            return Err(Error::OtherOrigin {
+                call_id,
+                origin: call.origin.clone(),
+                here: self.origin.clone(),
+            });
+        }
+        Ok(call)
     }
 
     /// The client in use.
@@ -122,29 +167,80 @@ impl Calls {
         &self.history
     }
 
-    /// Validates, records the attempt durably, sends ONE creation, and records the answer.
-    pub async fn place(&self, req: &CallRequest<'_>) -> Result<CallRecord> {
+    /// Validates the request and, unless it repeats a recent call without `force`, confirms
+    /// it: the answer shows exactly what will be sent and holds the one-use token that sends it.
+    /// Nothing is sent or written.
+    pub fn confirm(&self, req: &CallRequest<'_>) -> Result<Confirmation> {
         let prepared = prepare(req)?;
         if !req.force {
-            if let Some(dup) = self.history.find_recent_duplicate(
-                &prepared.phone.e164,
-                &prepared.task,
-                DUPLICATE_WINDOW,
-                &self.origin,
-            )? {
-                let minutes = (chrono::Utc::now() - dup.created_at).num_minutes().max(0);
-                return Err(Error::Duplicate {
-                    existing_id: dup.id,
-                    minutes,
-                });
-            }
+            self.check_duplicate(&prepared)?;
+        }
+        let now = self.history.now();
+        let ttl = chrono::Duration::from_std(CONFIRMATION_TTL).unwrap_or_default();
+        let c = Confirmation {
+            token: format!("{:032x}", rand::random::<u128>()),
+            phone: prepared.phone,
+            task: prepared.task,
+            origin: self.origin.clone(),
+            force: req.force,
+            expires_at: now + ttl,
+        };
+        let mut pending = self
+            .tokens
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        pending.retain(|_, p| p.expires_at > now);
+        pending.insert(c.token.clone(), c.clone());
+        Ok(c)
+    }
+
+    fn check_duplicate(&self, prepared: &Prepared) -> Result<()> {
+        if let Some(dup) = self.history.find_recent_duplicate(
+            &prepared.phone.e164,
+            &prepared.task,
+            DUPLICATE_WINDOW,
+            &self.origin,
+        )? {
+            let minutes = (self.history.now() - dup.created_at).num_minutes().max(0);
+            return Err(Error::Duplicate {
+                existing_id: dup.id,
+                minutes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Places a confirmed call: takes the token (it works once), records the attempt durably,
+    /// sends ONE creation, and records the answer.
+    pub async fn place_confirmed(&self, token: &str) -> Result<CallRecord> {
+        let c = {
+            let mut pending = self
+                .tokens
+                .pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            pending.remove(token)
+        };
+        let Some(c) = c else {
+            return Err(Error::NotConfirmed);
+        };
+        if c.expires_at <= self.history.now() || c.origin != self.origin {
+            return Err(Error::NotConfirmed);
+        }
+        let prepared = Prepared {
+            phone: c.phone,
+            task: c.task,
+        };
+        // A call placed meanwhile (another window, the CLI) counts too.
+        if !c.force {
+            self.check_duplicate(&prepared)?;
         }
         let id = self.history.insert_attempt(&NewAttempt {
             phone_e164: &prepared.phone.e164,
             phone_region: prepared.phone.region.as_deref(),
             task: &prepared.task,
             origin: &self.origin,
-            demo: self.demo,
         })?;
         let body = NewTask::new(prepared.phone.e164.clone(), prepared.task.clone());
         match self.client.tasks().create(&body).await {
@@ -156,23 +252,29 @@ impl Calls {
         }
     }
 
+    /// Confirms and places in one step, for callers that asked the person themselves (the CLI
+    /// asks on the terminal, or was given `--yes`).
+    pub async fn place(&self, req: &CallRequest<'_>) -> Result<CallRecord> {
+        let c = self.confirm(req)?;
+        self.place_confirmed(&c.token).await
+    }
+
     /// Records a created task on its attempt row, insisting: the id is the only record of a
     /// real call. If the history still fails, the id goes to the lost-ids file and the error
     /// names the id.
     fn record_created(&self, id: i64, task: &workapi::Task) -> Result<()> {
         let mut last = None;
         for attempt in 0..3 {
-            match self.history.record_created(
-                id,
-                task.id.as_str(),
-                task.number,
-                task.status.as_str(),
-            ) {
+            let status = ServiceStatus::from(&task.status);
+            match self
+                .history
+                .record_created(id, task.id.as_str(), task.number, &status)
+            {
                 Ok(()) => {
                     if let Some(r) = &task.result {
                         self.history.record_status(
                             task.id.as_str(),
-                            task.status.as_str(),
+                            &status,
                             r.transcript.as_deref(),
                             r.summary.as_deref(),
                         )?;
@@ -195,7 +297,7 @@ impl Calls {
                 let _ = writeln!(
                     f,
                     "{}\tcall {}\ttask {}",
-                    chrono::Utc::now().to_rfc3339(),
+                    self.history.now().to_rfc3339(),
                     id,
                     task.id
                 );
@@ -243,23 +345,32 @@ impl Calls {
         }
     }
 
-    /// Reads a call's task from the service now and records what it says.
+    /// Reads a call's task from the service now and records what it says. A call the tracker
+    /// had stopped following is followed again.
     pub async fn refresh(&self, call_id: i64) -> Result<CallRecord> {
-        let call = self.history.get(call_id)?;
+        let call = self.own(call_id)?;
         let Some(task_id) = call.task_id.as_deref() else {
             return Err(Error::NoTask { action: "check" });
         };
         let task = self.client.tasks().get(&TaskId::parse(task_id)?).await?;
         self.record(&task)?;
+        if call.tracking != crate::call::Tracking::Following {
+            self.history
+                .set_tracking(call_id, crate::call::Tracking::Following, None)?;
+        }
         Ok(self.history.get(call_id)?)
     }
 
-    /// Reads a task by its service id; records it when it is in history.
+    /// Reads a task by its service id; records it when it is in history (at this origin).
     pub async fn status_by_task_id(
         &self,
         task_id: &str,
     ) -> Result<(workapi::Task, Option<CallRecord>)> {
-        let task = self.client.tasks().get(&TaskId::parse(task_id)?).await?;
+        let tid = TaskId::parse(task_id)?;
+        if let Some(known) = self.history.get_by_task_id(tid.as_str())? {
+            self.own(known.id)?;
+        }
+        let task = self.client.tasks().get(&tid).await?;
         let known = self.history.get_by_task_id(task.id.as_str())?;
         if known.is_some() {
             self.record(&task)?;
@@ -275,7 +386,7 @@ impl Calls {
         };
         Ok(self.history.record_status(
             task.id.as_str(),
-            task.status.as_str(),
+            &ServiceStatus::from(&task.status),
             transcript,
             summary,
         )?)
@@ -283,7 +394,7 @@ impl Calls {
 
     /// Cancels a call while the service allows it (pending, accepted).
     pub async fn cancel(&self, call_id: i64) -> Result<CallRecord> {
-        let call = self.history.get(call_id)?;
+        let call = self.own(call_id)?;
         let Some(task_id) = call.task_id.as_deref() else {
             return Err(Error::NoTask { action: "cancel" });
         };
@@ -298,12 +409,12 @@ impl Calls {
                 let status = match self.client.tasks().get(&id).await {
                     Ok(task) => {
                         self.record(&task)?;
-                        task.status
+                        CallStatus::Service(ServiceStatus::from(&task.status))
                     }
-                    Err(_) => TaskStatus::from_wire(&call.status),
+                    Err(_) => call.status.clone(),
                 };
                 Err(Error::NotCancellable {
-                    status_words: crate::status::describe(status.as_str()).to_lowercase(),
+                    status_words: status.label().to_lowercase(),
                 })
             }
             Err(e) => Err(e.into()),
@@ -313,7 +424,7 @@ impl Calls {
     /// Resolves an unknown outcome with a task id the user found (e.g. in their WorkAPI
     /// account): the task is read and linked when its number matches. Never re-places a call.
     pub async fn check_unknown_outcome(&self, call_id: i64, task_id: &str) -> Result<CallRecord> {
-        let call = self.history.get(call_id)?;
+        let call = self.own(call_id)?;
         let id = TaskId::parse(task_id.trim())?;
         if let Some(other) = self.history.get_by_task_id(id.as_str())? {
             if other.id != call_id {
@@ -339,77 +450,28 @@ impl Calls {
                 });
             }
         }
-        self.history
-            .link_task(call_id, id.as_str(), task.number, task.status.as_str())?;
+        self.history.link_task(
+            call_id,
+            id.as_str(),
+            task.number,
+            &ServiceStatus::from(&task.status),
+        )?;
         self.record(&task)?;
         Ok(self.history.get(call_id)?)
     }
 
     /// The user confirms that no call was made for an unknown outcome.
     pub fn dismiss_unknown_outcome(&self, call_id: i64) -> Result<CallRecord> {
+        let call = self.history.get(call_id)?;
+        if !call.status.is_unknown_outcome() {
+            return Err(Error::NotUnknownOutcome {
+                status_words: call.status.label().to_lowercase(),
+            });
+        }
         self.history.mark_not_placed(
             call_id,
             "You confirmed that no call was made for this request.",
         )?;
         Ok(self.history.get(call_id)?)
-    }
-}
-
-/// How long an attempt may stay `sending` before it counts as interrupted: longer than any
-/// request with its retries takes, so that a call another process (the CLI) is placing right
-/// now is left alone.
-pub const INTERRUPTED_AFTER: Duration = Duration::from_secs(120);
-
-/// Marks attempts left `sending` by a process that stopped mid-request as unknown outcomes
-/// (the request may have reached the service). Returns how many were marked.
-pub fn recover_interrupted(history: &History) -> Result<usize> {
-    let cutoff = chrono::Utc::now()
-        - chrono::Duration::from_std(INTERRUPTED_AFTER).unwrap_or(chrono::Duration::zero());
-    let mut n = 0;
-    for row in history.interrupted_attempts()? {
-        if row.created_at <= cutoff {
-            history.mark_unknown_outcome(
-                row.id,
-                "MissionCall stopped while this call was being sent, so we can't tell whether it was placed.",
-            )?;
-            n += 1;
-        }
-    }
-    Ok(n)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::history::NewAttempt;
-
-    #[test]
-    fn only_stale_sending_attempts_become_unknown_outcomes() {
-        let dir = tempfile::tempdir().unwrap();
-        let h = History::open_in_dir(dir.path()).unwrap();
-        let attempt = |task| {
-            h.insert_attempt(&NewAttempt {
-                phone_e164: "+14155552671",
-                phone_region: Some("US"),
-                task,
-                origin: "https://example.test",
-                demo: false,
-            })
-            .unwrap()
-        };
-        let old = attempt("an old interrupted one");
-        let fresh = attempt("one being sent right now");
-        let backdate = chrono::Utc::now().timestamp_millis() - 10 * 60 * 1000;
-        rusqlite::Connection::open(h.path())
-            .unwrap()
-            .execute(
-                "UPDATE calls SET created_at = ?1 WHERE id = ?2",
-                rusqlite::params![backdate, old],
-            )
-            .unwrap();
-        assert_eq!(recover_interrupted(&h).unwrap(), 1);
-        assert_eq!(h.get(old).unwrap().status, "unknown_outcome");
-        assert_eq!(h.get(fresh).unwrap().status, "sending");
-        assert_eq!(recover_interrupted(&h).unwrap(), 0);
     }
 }

@@ -1,6 +1,7 @@
 //! The core's one error type. Each variant names a situation the user can meet, with a
 //! plain-language message that says what happened and what to do. None carries the API key.
 
+use crate::call::Origin;
 use crate::history::HistoryError;
 use crate::phone::InvalidPhone;
 use crate::secrets::SecretsError;
@@ -55,6 +56,37 @@ pub enum Error {
     #[error("Task {task_id} is already in your history as call #{other_id}.")]
     TaskAlreadyKnown { task_id: String, other_id: i64 },
 
+    /// The call lives at another origin than the one in use (the demo simulator, or another
+    /// service address): nothing was sent anywhere.
+    #[error("{}", other_origin(*call_id, origin, here))]
+    OtherOrigin {
+        call_id: i64,
+        origin: Origin,
+        here: Origin,
+    },
+
+    /// A demo call after demo mode ended: there is no simulator to ask, and nobody was called.
+    #[error("Call #{call_id} was a demo call, and the demo has ended. Nobody was called, so there is nothing to do.")]
+    DemoEnded { call_id: i64 },
+
+    /// The call was placed with another service address, and no key is stored for it.
+    #[error("Call #{call_id} was placed with the WorkAPI service at {origin}, and no key for that address is stored on this computer. Nothing was sent. To act on it, set the address back in Settings and enter its key.")]
+    NoKeyForOrigin { call_id: i64, origin: String },
+
+    /// A call must be confirmed before it is placed (the confirmation expired or was used).
+    #[error("This call was not confirmed, or its confirmation expired. Nothing was sent. Review the call and confirm it again.")]
+    NotConfirmed,
+
+    /// Only a call whose outcome is unknown can be marked as not placed.
+    #[error("This call cannot be marked as not placed: it is {status_words}.")]
+    NotUnknownOutcome { status_words: String },
+
+    /// The default country in Settings is not one MissionCall knows.
+    #[error(
+        "\"{code}\" is not a country MissionCall knows. Pick your default country from the list."
+    )]
+    InvalidRegion { code: String },
+
     /// The local history failed.
     #[error("{0}")]
     History(#[from] HistoryError),
@@ -72,6 +104,28 @@ pub enum Error {
     /// The simulator (demo mode) could not start.
     #[error("The demo simulator could not start ({detail}).")]
     Demo { detail: String },
+}
+
+impl Error {
+    /// The call in history this error is about, when there is one.
+    pub fn call_id(&self) -> Option<i64> {
+        match self {
+            Error::UnknownOutcome { call_id, .. }
+            | Error::OtherOrigin { call_id, .. }
+            | Error::DemoEnded { call_id }
+            | Error::NoKeyForOrigin { call_id, .. } => Some(*call_id),
+            Error::Duplicate { existing_id, .. } => Some(*existing_id),
+            _ => None,
+        }
+    }
+}
+
+fn other_origin(call_id: i64, origin: &Origin, here: &Origin) -> String {
+    match (origin, here) {
+        (Origin::Demo, _) => format!("Call #{call_id} is a demo call; it can only be handled in demo mode. Nobody was called. Nothing was sent."),
+        (Origin::Service(_), Origin::Demo) => format!("Call #{call_id} is a real call; leave demo mode to act on it. Nothing was sent."),
+        (Origin::Service(u), Origin::Service(_)) => format!("Call #{call_id} was placed with the WorkAPI service at {u}, not the address in use. Nothing was sent."),
+    }
 }
 
 /// "less than a minute ago", "1 minute ago", "7 minutes ago".

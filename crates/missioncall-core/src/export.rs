@@ -2,7 +2,6 @@
 //! produced or interpreted.
 
 use crate::history::{CallRecord, StatusEvent};
-use crate::status::describe;
 
 /// The call, its timeline, summary and transcript as plain text.
 pub fn to_text(call: &CallRecord, timeline: &[StatusEvent]) -> String {
@@ -12,7 +11,7 @@ pub fn to_text(call: &CallRecord, timeline: &[StatusEvent]) -> String {
         s.push_str("DEMO: made with the simulator; nobody was called.\n");
     }
     s.push_str(&format!("Number: {}\n", call.phone_e164));
-    s.push_str(&format!("Status: {}\n", describe(&call.status)));
+    s.push_str(&format!("Status: {}\n", call.status.label()));
     if let Some(id) = &call.task_id {
         s.push_str(&format!("Task id: {id}\n"));
     }
@@ -27,7 +26,7 @@ pub fn to_text(call: &CallRecord, timeline: &[StatusEvent]) -> String {
             s.push_str(&format!(
                 "  {}  {}\n",
                 e.seen_at.to_rfc3339(),
-                describe(&e.status)
+                e.status.label()
             ));
         }
     }

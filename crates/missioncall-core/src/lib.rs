@@ -2,10 +2,12 @@
 //!
 //! Phone numbers ([`phone`]), placing calls ([`calls`]), the local history ([`history`]), the
 //! tracker that follows live tasks ([`tracker`]), the API key in the keychain ([`secrets`]),
-//! transcripts ([`transcript`]), settings ([`settings`]) and statuses in plain words
-//! ([`status`]). The desktop shell and the CLI are thin layers over this crate.
+//! transcripts ([`transcript`]), settings ([`settings`]), and the model of a call ([`call`]:
+//! status, tracking, origin). The desktop shell and the CLI are thin layers over this crate.
 
+pub mod call;
 pub mod calls;
+pub mod clock;
 pub mod error;
 pub mod export;
 pub mod history;
@@ -13,7 +15,6 @@ pub mod phone;
 pub mod secrets;
 pub mod session;
 pub mod settings;
-pub mod status;
 pub mod tracker;
 pub mod transcript;
 

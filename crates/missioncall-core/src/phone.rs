@@ -227,6 +227,23 @@ pub struct Region {
     pub name: String,
 }
 
+/// How a stored E.164 number is shown to people (international format), or the number as
+/// stored when it cannot be read.
+pub fn display(e164: &str) -> String {
+    parse(e164, None)
+        .map(|p| p.international)
+        .unwrap_or_else(|_| e164.to_owned())
+}
+
+/// The region of the system locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), or `US` when unknown.
+pub fn system_region() -> String {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find_map(|l| region_from_locale(&l))
+        .unwrap_or_else(|| "US".into())
+}
+
 /// Loads the numbering metadata on a background thread, once per process however often it is
 /// called. It is loaded on first use otherwise, and that takes tens of milliseconds (every
 /// region's patterns are compiled): an app calls this once its first screen is up, so that

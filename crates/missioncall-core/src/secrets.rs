@@ -71,6 +71,7 @@ impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Secrets")
             .field("service", &self.service)
+            .field("user", &self.user)
             .finish()
     }
 }
@@ -104,6 +105,36 @@ impl Secrets {
             user: KEYCHAIN_USER.to_owned(),
             builder: Some(Arc::from(builder)),
             use_env: false,
+        }
+    }
+
+    /// The key for the service at `base_url`: a key belongs to the service that issued it, so
+    /// each address has its own keychain entry (the published address keeps the original
+    /// entry name). An address that cannot be read gets an entry of its own text.
+    pub fn for_address(&self, base_url: &str) -> Secrets {
+        let normal = workapi::check_base_url(base_url)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| base_url.trim().to_owned());
+        let published = workapi::check_base_url(workapi::DEFAULT_BASE_URL)
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let user = if normal == published {
+            KEYCHAIN_USER.to_owned()
+        } else {
+            format!("{KEYCHAIN_USER} for {normal}")
+        };
+        Secrets {
+            user,
+            ..self.clone()
+        }
+    }
+
+    /// The same store without the `WORKAPI_API_KEY` override (for an address other than the
+    /// one in use: the environment's key is for the address in use).
+    pub fn keychain_only(&self) -> Secrets {
+        Secrets {
+            use_env: false,
+            ..self.clone()
         }
     }
 

@@ -1,91 +1,46 @@
-//! A session: the service the app is talking to right now (a real WorkAPI account, or the
-//! built-in simulator in demo mode), with its tracker running.
+//! The session manager, used by the app and the CLI alike: which service is in use (the real
+//! one at the address in Settings with that address's key, the built-in simulator in demo mode,
+//! or none), and where each action on a call goes.
 //!
-//! Demo mode starts `workapi-sim` in this process on loopback and points a client at it with
-//! the simulator's demo key; its calls are recorded with `demo = true` and the origin
-//! [`DEMO_ORIGIN`], so they are never mixed up with real calls. A session never places a call
-//! by itself.
+//! A call's own origin decides where its actions go, never the session of the moment: a demo
+//! call is only ever handled by the demo simulator (and closed out as a demo call when the demo
+//! ends), a real call only by the service it was placed with, with the key stored for that
+//! address. Anything else is refused with a plain reason, and nothing is sent. The manager
+//! also owns the lost-ids file, the default region and the wording of notifications. It never
+//! places a call by itself, and never hands the API key to anyone but the client.
 
-use crate::calls::{Calls, DEMO_ORIGIN};
+use crate::call::Origin;
+use crate::calls::{CallRequest, Calls, Confirmation};
+use crate::clock::SharedClock;
 use crate::error::{Error, Result};
-use crate::history::History;
-use crate::tracker::{Tracker, TrackerConfig};
-use std::path::PathBuf;
-use std::sync::Arc;
+use crate::history::{CallRecord, History};
+use crate::secrets::{KeyStatus, Secrets};
+use crate::settings::Settings;
+use crate::tracker::{Tracker, TrackerConfig, TrackerEvent};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
 use workapi::{ApiKey, Client};
 
-/// Note recorded on demo calls left unfinished by a previous run of the simulator.
+/// Note recorded on demo calls left unfinished when their simulator stopped.
 pub const DEMO_ABANDONED_NOTE: &str =
     "The demo simulator stopped before this demo call finished. Nobody was called.";
 
-/// The service in use and its tracker.
+/// The file where a created task's id goes if, against all odds, the history cannot record it.
+pub const LOST_IDS_FILE: &str = "unrecorded-task-ids.txt";
+
+/// One origin in use: its calls, its tracker (when following), and in demo mode the simulator.
 pub struct Session {
-    /// Placing, checking and cancelling calls.
+    /// Placing, checking and cancelling calls of this origin.
     pub calls: Calls,
-    /// Following live tasks.
-    pub tracker: Tracker,
+    tracker: Option<Tracker>,
     sim: Option<workapi_sim::SimHandle>,
 }
 
 impl Session {
-    /// A session with the real service at `base_url`, using `key`.
-    pub fn real(
-        history: Arc<History>,
-        key: ApiKey,
-        base_url: &str,
-        lost_ids_file: Option<PathBuf>,
-    ) -> Result<Session> {
-        let client = Client::builder(key)
-            .base_url(base_url)
-            .timeout(Duration::from_secs(30))
-            .build()?;
-        let mut calls = Calls::new(history, client, false);
-        if let Some(f) = lost_ids_file {
-            calls = calls.with_lost_ids_file(f);
-        }
-        let tracker = Tracker::start(calls.clone(), TrackerConfig::default());
-        Ok(Session {
-            calls,
-            tracker,
-            sim: None,
-        })
-    }
-
-    /// A demo session: starts the simulator on loopback at `speed` (1.0 = realistic timing).
-    /// Demo calls left live by an earlier run (whose simulator is gone) are closed with a note.
-    pub async fn demo(history: Arc<History>, speed: f64) -> Result<Session> {
-        let sim = workapi_sim::Sim::start(workapi_sim::SimConfig {
-            speed,
-            ..workapi_sim::SimConfig::default()
-        })
-        .await
-        .map_err(|e| Error::Demo {
-            detail: e.to_string(),
-        })?;
-        for stale in history
-            .live()?
-            .into_iter()
-            .filter(|r| r.origin == DEMO_ORIGIN)
-        {
-            if let Some(task_id) = &stale.task_id {
-                history.record_status(task_id, "cancelled", None, None)?;
-                history.set_error(stale.id, Some(DEMO_ABANDONED_NOTE))?;
-            }
-        }
-        let client = Client::builder(ApiKey::new(workapi_sim::DEMO_KEY)?)
-            .base_url(sim.base_url())
-            .timeout(Duration::from_secs(10))
-            .build()?;
-        let calls = Calls::new(history, client, true);
-        let tracker = Tracker::start(calls.clone(), TrackerConfig::scaled(speed.max(1.0)));
-        Ok(Session {
-            calls,
-            tracker,
-            sim: Some(sim),
-        })
-    }
-
     /// True in demo mode (nobody is called).
     pub fn is_demo(&self) -> bool {
         self.sim.is_some()
@@ -101,11 +56,643 @@ impl Session {
         self.sim.as_ref()
     }
 
-    /// Stops the tracker and, in demo mode, the simulator.
-    pub async fn shutdown(self) {
-        self.tracker.shutdown().await;
+    /// The tracker, when this session follows its calls.
+    pub fn tracker(&self) -> Option<&Tracker> {
+        self.tracker.as_ref()
+    }
+
+    async fn shutdown(self) {
+        if let Some(t) = self.tracker {
+            t.shutdown().await;
+        }
         if let Some(sim) = self.sim {
             sim.shutdown().await;
         }
     }
+}
+
+/// How a [`Manager`] is set up.
+#[derive(Clone, Debug)]
+pub struct ManagerConfig {
+    /// The data folder (history, settings, lost ids, attempt owners).
+    pub data_dir: PathBuf,
+    /// The keychain.
+    pub secrets: Secrets,
+    /// The wall clock.
+    pub clock: SharedClock,
+    /// A service address that replaces the stored one for this run (the CLI's `--base-url`);
+    /// `MISSIONCALL_BASE_URL` is read when this is `None`.
+    pub base_url_override: Option<String>,
+    /// How long one request may take.
+    pub timeout: Duration,
+    /// How long a connection may take.
+    pub connect_timeout: Duration,
+    /// Simulator speed in demo mode (1.0 = realistic).
+    pub demo_speed: f64,
+    /// Follow live calls with a tracker (the app; `missioncall call --wait`).
+    pub follow: bool,
+    /// The tracker's timing; `None` = the default (scaled to the demo's speed in demo mode).
+    pub tracker: Option<TrackerConfig>,
+}
+
+impl ManagerConfig {
+    /// The defaults for `data_dir`: the system keychain and clock, 30 s requests, following on.
+    pub fn new(data_dir: PathBuf) -> ManagerConfig {
+        ManagerConfig {
+            data_dir,
+            secrets: Secrets::system(),
+            clock: crate::clock::system(),
+            base_url_override: None,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            demo_speed: 1.0,
+            follow: true,
+            tracker: None,
+        }
+    }
+}
+
+/// What the app shows of the current mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModeInfo {
+    /// Demo mode is on.
+    pub demo: bool,
+    /// A key is stored (or given by the environment) for the address in use.
+    pub has_key: bool,
+    /// The service address in use (the simulator's in demo mode).
+    pub base_url: String,
+    /// The region for national numbers.
+    pub default_region: String,
+    /// Nothing was ever set up here: offer the key and the demo.
+    pub first_run: bool,
+}
+
+struct Active {
+    session: Arc<Session>,
+    forward: Option<JoinHandle<()>>,
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        if let Some(f) = self.forward.take() {
+            f.abort();
+        }
+    }
+}
+
+/// The session manager. Share it as `Arc<Manager>`.
+pub struct Manager {
+    cfg: ManagerConfig,
+    history: Arc<History>,
+    settings: Mutex<Settings>,
+    active: tokio::sync::Mutex<Option<Active>>,
+    events: broadcast::Sender<TrackerEvent>,
+    has_key: AtomicBool,
+    first_run: AtomicBool,
+}
+
+impl std::fmt::Debug for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Manager")
+            .field("data_dir", &self.cfg.data_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Manager {
+    /// Opens the history and the settings in the data folder. No session yet: see
+    /// [`Manager::start`] (the app) or [`Manager::use_real`] (the CLI).
+    pub fn open(cfg: ManagerConfig) -> Result<Manager> {
+        let history = Arc::new(History::open_in_dir_with_clock(
+            &cfg.data_dir,
+            cfg.clock.clone(),
+        )?);
+        let settings = Settings::load(&cfg.data_dir);
+        let first_run = !cfg.data_dir.join(crate::settings::FILE_NAME).exists();
+        let (events, _) = broadcast::channel(256);
+        Ok(Manager {
+            cfg,
+            history,
+            settings: Mutex::new(settings),
+            active: tokio::sync::Mutex::new(None),
+            events,
+            has_key: AtomicBool::new(false),
+            first_run: AtomicBool::new(first_run),
+        })
+    }
+
+    /// The history.
+    pub fn history(&self) -> &Arc<History> {
+        &self.history
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        &self.cfg.data_dir
+    }
+
+    /// Every change to a call (placed, followed, cancelled, closed out), and the network and
+    /// service state, from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<TrackerEvent> {
+        self.events.subscribe()
+    }
+
+    /// The settings as they are now.
+    pub fn settings(&self) -> Settings {
+        self.settings.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// The address in use for real calls: the override, else `MISSIONCALL_BASE_URL`, else
+    /// the stored one.
+    pub fn effective_base_url(&self) -> String {
+        match &self.cfg.base_url_override {
+            Some(u) if !u.trim().is_empty() => u.trim().to_owned(),
+            _ => self.settings().effective_base_url(),
+        }
+    }
+
+    /// The keychain entry of the address in use (with the environment's key, if set).
+    pub fn secrets(&self) -> Secrets {
+        self.cfg.secrets.for_address(&self.effective_base_url())
+    }
+
+    /// The key for `base_url`: the environment's or the keychain's for the address in use;
+    /// only the keychain's entry of that address for any other.
+    fn key_for(&self, base_url: &str) -> Result<Option<ApiKey>> {
+        let secrets = if same_address(base_url, &self.effective_base_url()) {
+            self.secrets()
+        } else {
+            self.cfg.secrets.for_address(base_url).keychain_only()
+        };
+        Ok(secrets.load()?.map(|(k, _)| k))
+    }
+
+    /// Whether a key is set for the address in use, masked.
+    pub fn key_status(&self) -> Result<KeyStatus> {
+        Ok(self.secrets().status()?)
+    }
+
+    /// Starts the app's session: attempts whose sender is gone become unknown outcomes; demo
+    /// calls left live by an earlier run are closed out; then the real service when a key is
+    /// stored for the address, else demo mode when it was on last time.
+    pub async fn start(&self) -> Result<ModeInfo> {
+        self.recover()?;
+        let key = self.load_key()?;
+        let demo_wanted = self.settings().demo;
+        if let Some(key) = key {
+            self.install(self.real_session(key)?).await;
+        } else if demo_wanted {
+            self.install(self.demo_session().await?).await;
+        }
+        if !self.mode().await.demo {
+            self.close_out_demo_calls()?;
+        }
+        Ok(self.mode().await)
+    }
+
+    /// The current mode.
+    pub async fn mode(&self) -> ModeInfo {
+        let active = self.active.lock().await;
+        let has_key = self.has_key.load(Ordering::Relaxed);
+        let demo = active.as_ref().is_some_and(|a| a.session.is_demo());
+        ModeInfo {
+            demo,
+            has_key,
+            base_url: active
+                .as_ref()
+                .map(|a| a.session.base_url().to_owned())
+                .unwrap_or_else(|| self.effective_base_url()),
+            default_region: self.default_region(),
+            first_run: self.first_run.load(Ordering::Relaxed) && !has_key && !demo,
+        }
+    }
+
+    /// The region for national numbers: the stored one, else the system locale's.
+    pub fn default_region(&self) -> String {
+        self.settings()
+            .default_region
+            .unwrap_or_else(crate::phone::system_region)
+    }
+
+    /// The session in use, if any.
+    pub async fn session(&self) -> Option<Arc<Session>> {
+        self.active.lock().await.as_ref().map(|a| a.session.clone())
+    }
+
+    /// The calls of the session in use (where new calls go), or why there is none.
+    pub async fn current_calls(&self) -> Result<Calls> {
+        match self.session().await {
+            Some(s) => Ok(s.calls.clone()),
+            None => Err(Error::NoKey),
+        }
+    }
+
+    /// The calls of `call_id`'s own origin: the session in use when it is that origin; for a
+    /// real call of another address, that address with its own stored key; otherwise why not.
+    pub async fn calls_for(&self, call_id: i64) -> Result<Calls> {
+        let call = self.history.get(call_id)?;
+        let session = self.session().await;
+        if let Some(s) = &session {
+            if s.calls.origin() == &call.origin {
+                return Ok(s.calls.clone());
+            }
+        }
+        match &call.origin {
+            Origin::Demo => Err(Error::DemoEnded { call_id }),
+            Origin::Service(url) => {
+                if session.as_ref().is_some_and(|s| s.is_demo())
+                    && same_address(url, &self.effective_base_url())
+                {
+                    return Err(Error::OtherOrigin {
+                        call_id,
+                        origin: call.origin.clone(),
+                        here: Origin::Demo,
+                    });
+                }
+                let Some(key) = self.key_for(url)? else {
+                    return Err(Error::NoKeyForOrigin {
+                        call_id,
+                        origin: url.clone(),
+                    });
+                };
+                Ok(Calls::real(self.history.clone(), self.client(key, url)?)
+                    .with_lost_ids_file(self.lost_ids_file()))
+            }
+        }
+    }
+
+    /// Confirms a call for the session in use (see [`Calls::confirm`]).
+    pub async fn confirm(&self, req: &CallRequest<'_>) -> Result<Confirmation> {
+        self.current_calls().await?.confirm(req)
+    }
+
+    /// Places a confirmed call, announces it, and follows it.
+    pub async fn place_confirmed(&self, token: &str) -> Result<CallRecord> {
+        let calls = self.current_calls().await?;
+        let rec = self.announce_result(calls.place_confirmed(token).await)?;
+        self.follow(&rec).await;
+        Ok(rec)
+    }
+
+    /// Confirms and places in one step, for a caller that asked the person itself (the CLI).
+    pub async fn place(&self, req: &CallRequest<'_>) -> Result<CallRecord> {
+        let calls = self.current_calls().await?;
+        let rec = self.announce_result(calls.place(req).await)?;
+        self.follow(&rec).await;
+        Ok(rec)
+    }
+
+    /// Cancels a call at its own origin.
+    pub async fn cancel(&self, call_id: i64) -> Result<CallRecord> {
+        let calls = self.calls_for(call_id).await?;
+        let rec = calls.cancel(call_id).await;
+        self.announce_result(rec)
+    }
+
+    /// Reads a call's task from its own origin now (and follows it again if it had stopped).
+    pub async fn refresh(&self, call_id: i64) -> Result<CallRecord> {
+        let calls = self.calls_for(call_id).await?;
+        let rec = self.announce_result(calls.refresh(call_id).await)?;
+        self.follow(&rec).await;
+        Ok(rec)
+    }
+
+    /// Links an unknown outcome to the task id the user found, at the call's own origin.
+    pub async fn check_unknown_outcome(&self, call_id: i64, task_id: &str) -> Result<CallRecord> {
+        let calls = self.calls_for(call_id).await?;
+        let rec = self.announce_result(calls.check_unknown_outcome(call_id, task_id).await)?;
+        self.follow(&rec).await;
+        Ok(rec)
+    }
+
+    /// The user confirms that no call was made for an unknown outcome (nothing is sent).
+    pub fn dismiss_unknown_outcome(&self, call_id: i64) -> Result<CallRecord> {
+        let call = self.history.get(call_id)?;
+        if !call.status.is_unknown_outcome() {
+            return Err(Error::NotUnknownOutcome {
+                status_words: call.status.label().to_lowercase(),
+            });
+        }
+        self.history.mark_not_placed(
+            call_id,
+            "You confirmed that no call was made for this request.",
+        )?;
+        self.announce_result(Ok(self.history.get(call_id)?))
+    }
+
+    /// Looks for work done elsewhere (the CLI): attempts whose sender is gone become unknown
+    /// outcomes, and the tracker picks up live calls it does not follow yet. Calls it gave up
+    /// on stay given up.
+    pub async fn rescan(&self) -> Result<()> {
+        self.recover()?;
+        if let Some(t) = self.session().await.as_ref().and_then(|s| s.tracker()) {
+            t.rescan();
+        }
+        Ok(())
+    }
+
+    /// Marks attempts whose sender is gone as unknown outcomes, and announces them.
+    pub fn recover(&self) -> Result<Vec<CallRecord>> {
+        let marked = self.history.recover_interrupted()?;
+        for rec in &marked {
+            let _ = self
+                .events
+                .send(TrackerEvent::Updated(Box::new(rec.clone())));
+        }
+        Ok(marked)
+    }
+
+    /// Switches to the real service with the key stored for the address in use (ends demo
+    /// mode; live demo calls are closed out). With no key there is no session.
+    pub async fn use_real(&self) -> Result<ModeInfo> {
+        let key = self.load_key()?;
+        let was_demo = self.mode().await.demo;
+        match key {
+            Some(key) => {
+                let session = self.real_session(key)?;
+                self.install(session).await;
+            }
+            None => self.uninstall().await,
+        }
+        if was_demo {
+            self.close_out_demo_calls()?;
+        }
+        Ok(self.mode().await)
+    }
+
+    /// Starts demo mode: the simulator in this process; nobody is called.
+    pub async fn start_demo(&self) -> Result<ModeInfo> {
+        let session = self.demo_session().await?;
+        self.install(session).await;
+        self.remember_demo(true);
+        Ok(self.mode().await)
+    }
+
+    /// Ends demo mode: back to the real service if a key is stored for the address. Demo calls
+    /// still live are closed out as demo calls (nothing is sent anywhere).
+    pub async fn stop_demo(&self) -> Result<ModeInfo> {
+        self.uninstall().await;
+        self.remember_demo(false);
+        self.close_out_demo_calls()?;
+        self.use_real().await
+    }
+
+    /// Stores a key for the address in use and switches to the real service.
+    pub async fn set_key(&self, text: &str) -> Result<ModeInfo> {
+        self.secrets().keychain_only().set_text(text)?;
+        self.remember_demo(false);
+        self.use_real().await
+    }
+
+    /// Removes the key of the address in use; the real session ends (demo mode goes on).
+    pub async fn clear_key(&self) -> Result<ModeInfo> {
+        self.secrets().keychain_only().clear()?;
+        // The environment's key, if any, still counts.
+        let key = self.load_key()?;
+        let demo = self.mode().await.demo;
+        if !demo && key.is_none() {
+            self.uninstall().await;
+        }
+        Ok(self.mode().await)
+    }
+
+    /// Checks and saves new settings (the demo flag is kept). When the address changes, the
+    /// real session follows it with that address's own key, or ends when it has none.
+    pub async fn set_settings(&self, new: Settings) -> Result<Settings> {
+        let before = self.settings();
+        let checked = Settings {
+            demo: before.demo,
+            ..new.validated()?
+        };
+        checked.save(&self.cfg.data_dir)?;
+        let changed_url = !same_address(&before.base_url, &checked.base_url);
+        if let Ok(mut s) = self.settings.lock() {
+            *s = checked.clone();
+        }
+        self.first_run.store(false, Ordering::Relaxed);
+        if changed_url && !self.mode().await.demo {
+            self.use_real().await?;
+        } else if changed_url {
+            self.load_key()?;
+        }
+        Ok(checked)
+    }
+
+    /// Stops the session (tracker, simulator).
+    pub async fn shutdown(&self) {
+        self.uninstall().await;
+    }
+
+    /// Title and body of a call's notification: the number and the status in plain words; a
+    /// completed call's carries the first line of its summary. Plain text: never markup.
+    pub fn notification_text(rec: &CallRecord) -> (String, String) {
+        notification_text(rec)
+    }
+
+    // ---- internals ----
+
+    fn lost_ids_file(&self) -> PathBuf {
+        self.cfg.data_dir.join(LOST_IDS_FILE)
+    }
+
+    fn client(&self, key: ApiKey, base_url: &str) -> Result<Client> {
+        Ok(Client::builder(key)
+            .base_url(base_url)
+            .timeout(self.cfg.timeout)
+            .connect_timeout(self.cfg.connect_timeout)
+            .build()?)
+    }
+
+    fn load_key(&self) -> Result<Option<ApiKey>> {
+        let key = self.secrets().load()?.map(|(k, _)| k);
+        self.has_key.store(key.is_some(), Ordering::Relaxed);
+        Ok(key)
+    }
+
+    fn real_session(&self, key: ApiKey) -> Result<Session> {
+        let base = self.effective_base_url();
+        let calls = Calls::real(self.history.clone(), self.client(key, &base)?)
+            .with_lost_ids_file(self.lost_ids_file());
+        let tracker = self
+            .cfg
+            .follow
+            .then(|| Tracker::start(calls.clone(), self.cfg.tracker.clone().unwrap_or_default()));
+        Ok(Session {
+            calls,
+            tracker,
+            sim: None,
+        })
+    }
+
+    async fn demo_session(&self) -> Result<Session> {
+        let speed = self.cfg.demo_speed;
+        let sim = workapi_sim::Sim::start(workapi_sim::SimConfig {
+            speed,
+            ..workapi_sim::SimConfig::default()
+        })
+        .await
+        .map_err(|e| Error::Demo {
+            detail: e.to_string(),
+        })?;
+        // Demo calls from an earlier simulator cannot be followed by this one.
+        self.close_out_demo_calls()?;
+        let client = Client::builder(ApiKey::new(workapi_sim::DEMO_KEY)?)
+            .base_url(sim.base_url())
+            .timeout(Duration::from_secs(10))
+            .build()?;
+        let calls = Calls::new(self.history.clone(), client, Origin::Demo);
+        let tracker = self.cfg.follow.then(|| {
+            Tracker::start(
+                calls.clone(),
+                self.cfg
+                    .tracker
+                    .clone()
+                    .unwrap_or_else(|| TrackerConfig::scaled(speed.max(1.0))),
+            )
+        });
+        Ok(Session {
+            calls,
+            tracker,
+            sim: Some(sim),
+        })
+    }
+
+    /// Demo calls still live are closed out: their simulator is gone, nobody was called.
+    fn close_out_demo_calls(&self) -> Result<()> {
+        for rec in self.history.live()? {
+            if rec.origin.is_demo() {
+                if let Some(updated) = self.history.mark_demo_ended(rec.id, DEMO_ABANDONED_NOTE)? {
+                    let _ = self.events.send(TrackerEvent::Updated(Box::new(updated)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn install(&self, session: Session) {
+        let session = Arc::new(session);
+        let forward = session.tracker().map(|t| {
+            let mut rx = t.subscribe();
+            let tx = self.events.clone();
+            tokio::spawn(async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(ev) => {
+                            let _ = tx.send(ev);
+                        }
+                        Err(broadcast::error::RecvError::Lagged(n)) => {
+                            tracing::warn!("missed {n} tracker events");
+                        }
+                        Err(_) => return,
+                    }
+                }
+            })
+        });
+        let old = self
+            .active
+            .lock()
+            .await
+            .replace(Active { session, forward });
+        if let Some(old) = old {
+            shutdown_active(old).await;
+        }
+    }
+
+    async fn uninstall(&self) {
+        let old = self.active.lock().await.take();
+        if let Some(old) = old {
+            shutdown_active(old).await;
+        }
+    }
+
+    /// Remembers whether demo mode is on, so the app comes back in it (this also ends the
+    /// first run: the settings file now exists).
+    fn remember_demo(&self, demo: bool) {
+        self.first_run.store(false, Ordering::Relaxed);
+        let snapshot = match self.settings.lock() {
+            Ok(mut s) => {
+                s.demo = demo;
+                s.clone()
+            }
+            Err(_) => return,
+        };
+        if let Err(e) = snapshot.save(&self.cfg.data_dir) {
+            tracing::warn!("could not save settings: {e}");
+        }
+    }
+
+    fn announce_result(&self, r: Result<CallRecord>) -> Result<CallRecord> {
+        match r {
+            Ok(rec) => {
+                let _ = self
+                    .events
+                    .send(TrackerEvent::Updated(Box::new(rec.clone())));
+                Ok(rec)
+            }
+            Err(e) => {
+                // A failed placement changed its attempt row (not placed, unknown outcome).
+                if let Error::UnknownOutcome { call_id, .. } = &e {
+                    if let Ok(rec) = self.history.get(*call_id) {
+                        let _ = self.events.send(TrackerEvent::Updated(Box::new(rec)));
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn follow(&self, rec: &CallRecord) {
+        if !rec.status.is_live() {
+            return;
+        }
+        let Some(task_id) = rec.task_id.as_deref() else {
+            return;
+        };
+        if let Some(s) = self.session().await {
+            if s.calls.origin() == &rec.origin {
+                if let Some(t) = s.tracker() {
+                    t.follow(task_id);
+                }
+            }
+        }
+    }
+}
+
+async fn shutdown_active(mut a: Active) {
+    if let Some(f) = a.forward.take() {
+        f.abort();
+    }
+    let session = a.session.clone();
+    drop(a);
+    if let Ok(session) = Arc::try_unwrap(session) {
+        session.shutdown().await;
+    }
+}
+
+/// True when two service addresses are the same once normalised.
+pub fn same_address(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        workapi::check_base_url(s)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| s.trim().to_owned())
+    };
+    norm(a) == norm(b)
+}
+
+/// Title and body of a call's notification (see [`Manager::notification_text`]).
+pub fn notification_text(rec: &CallRecord) -> (String, String) {
+    let number = crate::phone::display(&rec.phone_e164);
+    let demo = if rec.demo { " (demo)" } else { "" };
+    let title = format!("{} — {number}{demo}", rec.status.label());
+    // The first line with words in it: a summary may start with a blank line.
+    let first_line = rec
+        .summary
+        .as_deref()
+        .and_then(|s| s.lines().map(str::trim).find(|l| !l.is_empty()));
+    let body = match (rec.status.is_completed(), first_line) {
+        (true, Some(line)) => line.chars().take(200).collect(),
+        (true, None) => "The call is done.".into(),
+        _ => rec.task.chars().take(120).collect(),
+    };
+    (title, body)
 }

@@ -29,12 +29,10 @@ pub enum NotifyLevel {
 
 impl NotifyLevel {
     /// Whether a change to `status` should notify.
-    pub fn wants(self, status: &str) -> bool {
+    pub fn wants(self, status: &crate::call::CallStatus) -> bool {
         match self {
             NotifyLevel::All => true,
-            NotifyLevel::Results => {
-                !matches!(status, "pending" | "accepted" | "in_progress" | "sending")
-            }
+            NotifyLevel::Results => status.is_result(),
             NotifyLevel::Off => false,
         }
     }
@@ -126,9 +124,7 @@ impl Settings {
             Some(r) => {
                 let r = r.to_ascii_uppercase();
                 if !crate::phone::regions().iter().any(|x| x.code == r) {
-                    return Err(Error::InvalidPhone(
-                        crate::phone::InvalidPhone::UnknownRegion(r),
-                    ));
+                    return Err(Error::InvalidRegion { code: r });
                 }
                 Some(r)
             }
@@ -199,9 +195,26 @@ mod tests {
 
     #[test]
     fn notification_levels() {
-        assert!(NotifyLevel::All.wants("accepted"));
-        assert!(!NotifyLevel::Results.wants("accepted"));
-        assert!(NotifyLevel::Results.wants("completed"));
-        assert!(!NotifyLevel::Off.wants("completed"));
+        use crate::call::{CallStatus, ServiceStatus};
+        let accepted = CallStatus::Service(ServiceStatus::Accepted);
+        let completed = CallStatus::Service(ServiceStatus::Completed);
+        assert!(NotifyLevel::All.wants(&accepted));
+        assert!(!NotifyLevel::Results.wants(&accepted));
+        assert!(NotifyLevel::Results.wants(&completed));
+        assert!(!NotifyLevel::Off.wants(&completed));
+    }
+
+    #[test]
+    fn an_unknown_region_is_a_settings_error_not_a_phone_error() {
+        let s = Settings {
+            default_region: Some("zz".into()),
+            ..Settings::default()
+        };
+        let e = s.validated().unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidRegion { ref code } if code == "ZZ"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("not a country"), "{e}");
     }
 }

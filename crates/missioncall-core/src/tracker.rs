@@ -1,11 +1,19 @@
 //! The tracker: follows live tasks until they end, and tells everyone what changed.
 //!
-//! It polls only tasks that are live in history (adaptive interval: fast at first, slower over
-//! time, with jitter; honours `Retry-After`), writes each new status to history (which records
-//! when it was first seen), and publishes a [`TrackerEvent`] on a broadcast channel. With no live
-//! task it is idle: no timer, no request, just a wait on its command channel. After a restart it
-//! resumes following the live tasks found in history. It never creates or cancels a task.
+//! It polls only tasks of its origin that are live in history and not given up (adaptive
+//! interval: fast at first, slower over time, with jitter), writes each new status to history
+//! (which records when it was first seen), and publishes a [`TrackerEvent`] on a broadcast
+//! channel. With no live task it is idle: no timer, no request, just a wait on its command
+//! channel. After a restart it resumes following the live tasks found in history. It never
+//! creates or cancels a task.
+//!
+//! Its rules hold across rescans because they are kept in history: a task it gives up on (the
+//! service no longer knows it, an unknown status for too long, answers that cannot be read) is
+//! marked so and is not followed again until the user asks. A 429 pauses every request (the
+//! limit is per key) until `Retry-After`; one task's unreadable answers concern that task alone
+//! and never the network state.
 
+use crate::call::{ServiceStatus, Tracking};
 use crate::calls::Calls;
 use crate::history::CallRecord;
 use std::collections::HashMap;
@@ -15,7 +23,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
-use workapi::{TaskId, TaskStatus};
+use workapi::{Client, RetryPolicy, TaskId};
 
 /// What the tracker tells its subscribers.
 #[derive(Clone, Debug)]
@@ -50,8 +58,13 @@ pub struct TrackerConfig {
     pub offline_after: u32,
     /// How long a status the contract does not name is followed before giving up.
     pub unknown_status_limit: Duration,
-    /// Consecutive "not found" answers before a task is no longer followed (this session).
+    /// Consecutive "not found" answers before a task is no longer followed.
     pub not_found_limit: u32,
+    /// Consecutive unreadable answers about one task before it is no longer followed.
+    pub unreadable_limit: u32,
+    /// How long a streak of unreadable answers about one task may last before it is no longer
+    /// followed.
+    pub unreadable_for: Duration,
     /// Multiplies every duration (1.0 = real time; 0.01 = a hundred times faster).
     pub scale: f64,
 }
@@ -65,6 +78,8 @@ impl Default for TrackerConfig {
             offline_after: 3,
             unknown_status_limit: Duration::from_secs(3600),
             not_found_limit: 3,
+            unreadable_limit: 10,
+            unreadable_for: Duration::from_secs(300),
             scale: 1.0,
         }
     }
@@ -143,6 +158,8 @@ struct Followed {
     due: Instant,
     unknown_since: Option<Instant>,
     not_found: u32,
+    unreadable: u32,
+    unreadable_since: Option<Instant>,
 }
 
 impl Tracker {
@@ -152,14 +169,18 @@ impl Tracker {
         let (cmd, rx) = mpsc::unbounded_channel();
         let (events, _) = broadcast::channel(256);
         let stats = Arc::new(TrackerStats::default());
+        // The tracker handles rate limits and failures itself: a request never waits inside.
+        let client = calls.client().with_retry_policy(RetryPolicy::none());
         let worker = Worker {
             calls,
+            client,
             cfg,
             events: events.clone(),
             stats: stats.clone(),
             live: HashMap::new(),
             failures: 0,
             offline: false,
+            paused_until: None,
         };
         let task = tokio::spawn(worker.run(rx));
         Tracker {
@@ -214,12 +235,15 @@ impl Drop for Tracker {
 
 struct Worker {
     calls: Calls,
+    client: Client,
     cfg: TrackerConfig,
     events: broadcast::Sender<TrackerEvent>,
     stats: Arc<TrackerStats>,
     live: HashMap<String, Followed>,
     failures: u32,
     offline: bool,
+    /// Set by a 429: no request at all before then.
+    paused_until: Option<Instant>,
 }
 
 impl Worker {
@@ -252,19 +276,55 @@ impl Worker {
 
     fn add(&mut self, id: String) {
         let now = Instant::now();
+        let mut due = now + self.cfg.scale(self.cfg.jittered(self.cfg.first_interval));
+        if let Some(p) = self.paused_until {
+            due = due.max(p);
+        }
         self.live.entry(id).or_insert(Followed {
             since: now,
-            due: now + self.cfg.scale(self.cfg.jittered(self.cfg.first_interval)),
+            due,
             unknown_since: None,
             not_found: 0,
+            unreadable: 0,
+            unreadable_since: None,
         });
+    }
+
+    /// Stops following a task and records why, so that no rescan brings it back.
+    fn give_up(&mut self, id: &str, tracking: Tracking, reason: &str) {
+        self.live.remove(id);
+        let rec = match self.calls.history().get_by_task_id(id) {
+            Ok(Some(rec)) => rec,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!("could not read a task given up: {e}");
+                return;
+            }
+        };
+        match self
+            .calls
+            .history()
+            .set_tracking(rec.id, tracking, Some(reason))
+        {
+            Ok(rec) => {
+                let _ = self.events.send(TrackerEvent::Updated(Box::new(rec)));
+            }
+            Err(e) => tracing::error!("could not record that a task is no longer followed: {e}"),
+        }
+    }
+
+    /// Holds every followed task until at least `until`.
+    fn hold_all(&mut self, until: Instant) {
+        for f in self.live.values_mut() {
+            f.due = f.due.max(until);
+        }
     }
 
     fn rescan(&mut self) {
         match self.calls.history().live() {
             Ok(rows) => {
                 for r in rows {
-                    if r.origin == self.calls.origin() {
+                    if &r.origin == self.calls.origin() {
                         if let Some(id) = r.task_id {
                             self.add(id);
                         }
@@ -286,7 +346,7 @@ impl Worker {
         for chunk in due.chunks(16) {
             let mut set = tokio::task::JoinSet::new();
             for id in chunk {
-                let client = self.calls.client().clone();
+                let client = self.client.clone();
                 let id = id.clone();
                 self.stats.requests.fetch_add(1, Ordering::Relaxed);
                 set.spawn(async move {
@@ -301,6 +361,10 @@ impl Worker {
                 if let Ok((id, res)) = joined {
                     self.handle(id, res);
                 }
+            }
+            // A rate limit met in this chunk holds the rest of the due tasks too.
+            if self.paused_until.is_some_and(|p| p > Instant::now()) {
+                break;
             }
         }
     }
@@ -330,29 +394,45 @@ impl Worker {
                     return;
                 };
                 f.not_found = 0;
-                let stop = match &task.status {
-                    s if s.is_terminal() => true,
-                    TaskStatus::Unknown(_) => {
+                f.unreadable = 0;
+                f.unreadable_since = None;
+                let status = ServiceStatus::from(&task.status);
+                let stop = match &status {
+                    s if s.is_final() => Stop::Ended,
+                    ServiceStatus::Other(_) => {
                         let since = *f.unknown_since.get_or_insert(now);
-                        now.duration_since(since) > cfg.scale(cfg.unknown_status_limit)
+                        if now.duration_since(since) > cfg.scale(cfg.unknown_status_limit) {
+                            Stop::GiveUp
+                        } else {
+                            Stop::No
+                        }
                     }
                     _ => {
                         f.unknown_since = None;
-                        false
+                        Stop::No
                     }
                 };
-                if stop {
-                    self.live.remove(&id);
-                } else {
-                    let age = now.duration_since(f.since).div_f64(cfg.scale.max(1e-9));
-                    f.due = now + cfg.scale(cfg.jittered(cfg.interval(age)));
+                match stop {
+                    Stop::Ended => {
+                        self.live.remove(&id);
+                    }
+                    Stop::GiveUp => self.give_up(
+                        &id,
+                        Tracking::GivenUp,
+                        "The service kept reporting a status MissionCall does not know, so it is no longer checked automatically. Check it again to see where it stands.",
+                    ),
+                    Stop::No => {
+                        let age = now.duration_since(f.since).div_f64(cfg.scale.max(1e-9));
+                        f.due = now + cfg.scale(cfg.jittered(cfg.interval(age)));
+                    }
                 }
             }
             Err(E::RateLimited { retry_after }) => {
+                // The limit is per key: every request waits, not only this task's.
                 let wait = retry_after.unwrap_or_else(|| cfg.scale(cfg.max_interval / 4));
-                if let Some(f) = self.live.get_mut(&id) {
-                    f.due = now + cfg.jittered(wait).max(wait);
-                }
+                let until = now + wait;
+                self.paused_until = Some(self.paused_until.map_or(until, |p| p.max(until)));
+                self.hold_all(until);
             }
             Err(E::NotFound) => {
                 let Some(f) = self.live.get_mut(&id) else {
@@ -361,7 +441,11 @@ impl Worker {
                 f.not_found += 1;
                 if f.not_found >= cfg.not_found_limit {
                     tracing::warn!(task = %id, "the service no longer knows this task; not following it");
-                    self.live.remove(&id);
+                    self.give_up(
+                        &id,
+                        Tracking::GivenUp,
+                        "The service no longer knows this task, so it is no longer checked automatically. Check it again if you think it still exists.",
+                    );
                 } else {
                     f.due = now + cfg.scale(cfg.jittered(cfg.max_interval / 4));
                 }
@@ -370,27 +454,67 @@ impl Worker {
                 let _ = self.events.send(TrackerEvent::ServiceProblem {
                     message: e.to_string(),
                 });
-                if let Some(f) = self.live.get_mut(&id) {
-                    f.due = now + cfg.scale(Duration::from_secs(300));
-                }
+                self.hold_all(now + cfg.scale(Duration::from_secs(300)));
             }
+            Err(
+                e @ (E::Network { .. }
+                | E::Connect { .. }
+                | E::UnknownOutcome { .. }
+                | E::Build { .. }),
+            ) => self.network_failure(now, e),
+            Err(e @ E::Server { status, .. }) if status >= 500 => self.network_failure(now, e),
             Err(e) => {
-                self.failures += 1;
-                if self.failures >= cfg.offline_after && !self.offline {
-                    self.offline = true;
-                    let _ = self.events.send(TrackerEvent::Network {
-                        online: false,
-                        message: Some(e.to_string()),
-                    });
-                }
-                let pause = cfg.scale(cfg.jittered(cfg.failure_pause(self.failures)));
-                // Pause every task, not only this one: the network is shared.
-                for f in self.live.values_mut() {
-                    f.due = f.due.max(now + pause);
+                // This task's answer could not be used (unreadable, or refused for this task
+                // alone): it is this task's problem, not the network's.
+                let Some(f) = self.live.get_mut(&id) else {
+                    return;
+                };
+                f.unreadable += 1;
+                let since = *f.unreadable_since.get_or_insert(now);
+                let too_long = now.duration_since(since) >= cfg.scale(cfg.unreadable_for);
+                if f.unreadable >= cfg.unreadable_limit || too_long {
+                    let reason = format!(
+                        "The service's answers about this call could not be read ({}). It is no longer checked automatically; check it again later.",
+                        short(&e.to_string())
+                    );
+                    self.give_up(&id, Tracking::Unreadable, &reason);
+                } else {
+                    let pause = cfg.failure_pause(f.unreadable).min(cfg.max_interval / 4);
+                    f.due = now + cfg.scale(cfg.jittered(pause));
                 }
             }
         }
     }
+
+    fn network_failure(&mut self, now: Instant, e: workapi::Error) {
+        let cfg = self.cfg.clone();
+        self.failures += 1;
+        if self.failures >= cfg.offline_after && !self.offline {
+            self.offline = true;
+            let _ = self.events.send(TrackerEvent::Network {
+                online: false,
+                message: Some(e.to_string()),
+            });
+        }
+        let pause = cfg.scale(cfg.jittered(cfg.failure_pause(self.failures)));
+        // Pause every task, not only this one: the network is shared.
+        self.hold_all(now + pause);
+    }
+}
+
+enum Stop {
+    No,
+    Ended,
+    GiveUp,
+}
+
+/// The first 200 characters of a message.
+fn short(s: &str) -> String {
+    let mut out: String = s.chars().take(200).collect();
+    if s.chars().count() > 200 {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]

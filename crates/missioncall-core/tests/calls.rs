@@ -57,10 +57,9 @@ async fn env_with_key(key: &str) -> Env {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let history = Arc::new(History::open_in_dir(dir.path()).unwrap());
-    let calls = Calls::new(
+    let calls = Calls::real(
         history.clone(),
         client(&sim.base_url(), key, Duration::from_millis(600)),
-        false,
     );
     Env {
         sim,
@@ -88,11 +87,11 @@ async fn a_call_is_placed_once_and_recorded() {
     let e = env().await;
     let rec = e.calls.place(&req(SF, MISSION)).await.unwrap();
     let task_id = rec.task_id.clone().expect("task id recorded");
-    assert_eq!(rec.status, "pending");
+    assert_eq!(rec.status.word(), "pending");
     assert_eq!(rec.phone_e164, SF);
     assert_eq!(rec.task, MISSION);
     assert_eq!(rec.task_number, Some(1));
-    assert_eq!(rec.origin, e.sim.base_url());
+    assert_eq!(rec.origin.as_str(), e.sim.base_url());
     assert!(!rec.demo);
     assert_eq!(e.sim.task_ids(), vec![task_id.clone()]);
     assert_eq!(
@@ -104,7 +103,7 @@ async fn a_call_is_placed_once_and_recorded() {
         .timeline(rec.id)
         .unwrap()
         .into_iter()
-        .map(|t| t.status)
+        .map(|t| t.status.word().to_owned())
         .collect();
     assert_eq!(seen, ["sending", "pending"]);
     assert_eq!(e.sim.stats().creates, 1);
@@ -234,7 +233,7 @@ async fn a_create_that_hangs_is_an_unknown_outcome_and_is_not_sent_again() {
         other => panic!("{other:?}"),
     };
     let row = e.history.get(call_id).unwrap();
-    assert_eq!(row.status, "unknown_outcome");
+    assert_eq!(row.status.word(), "unknown_outcome");
     assert_eq!(row.task_id, None);
     assert!(row.error.is_some_and(|m| m.contains("not sent again")));
     // Time enough for any retry to have arrived: there is none.
@@ -278,7 +277,10 @@ async fn every_answer_that_may_hide_a_created_task_is_an_unknown_outcome() {
             Err(Error::UnknownOutcome { call_id, .. }) => call_id,
             other => panic!("{kind:?}: {other:?}"),
         };
-        assert_eq!(e.history.get(call_id).unwrap().status, "unknown_outcome");
+        assert_eq!(
+            e.history.get(call_id).unwrap().status.word(),
+            "unknown_outcome"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(e.sim.stats().creates, 1, "{kind:?}");
     }
@@ -309,7 +311,7 @@ async fn an_unknown_outcome_is_resolved_by_linking_the_task_the_user_found() {
         .await
         .unwrap();
     assert_eq!(linked.task_id.as_deref(), Some(found[0].as_str()));
-    assert_eq!(linked.status, "pending");
+    assert_eq!(linked.status.word(), "pending");
     assert_eq!(linked.error, None);
     assert_eq!(e.history.live().unwrap().len(), 2);
     assert_eq!(e.sim.stats().creates, 2, "linking never places a call");
@@ -325,7 +327,7 @@ async fn a_rejected_key_is_not_placed() {
     );
     let rows = e.history.list(&HistoryFilter::default()).unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].status, "not_placed");
+    assert_eq!(rows[0].status.word(), "not_placed");
     assert_eq!(rows[0].task_id, None);
     assert!(rows[0]
         .error
@@ -360,10 +362,9 @@ async fn refusals_and_unreachable_services_are_not_placed() {
     let port = l.local_addr().unwrap().port();
     drop(l);
     let base = format!("http://127.0.0.1:{port}{}", workapi_sim::BASE_PATH);
-    let nowhere = Calls::new(
+    let nowhere = Calls::real(
         e.history.clone(),
         client(&base, DEMO_KEY, Duration::from_secs(2)),
-        false,
     );
     let err = nowhere.place(&req(LONDON, MISSION)).await.unwrap_err();
     assert!(
@@ -376,7 +377,7 @@ async fn refusals_and_unreachable_services_are_not_placed() {
         .list(&HistoryFilter::default())
         .unwrap()
         .into_iter()
-        .map(|r| (r.status, r.task_id))
+        .map(|r| (r.status.word().to_owned(), r.task_id))
         .collect();
     assert_eq!(
         statuses,
@@ -393,7 +394,7 @@ async fn cancel_while_pending_works_and_is_refused_once_in_progress() {
     let e = env().await;
     let rec = e.calls.place(&req(SF, MISSION)).await.unwrap();
     let cancelled = e.calls.cancel(rec.id).await.unwrap();
-    assert_eq!(cancelled.status, "cancelled");
+    assert_eq!(cancelled.status.word(), "cancelled");
     assert_eq!(
         e.sim.task(rec.task_id.as_deref().unwrap()).unwrap().status,
         "cancelled"
@@ -403,7 +404,10 @@ async fn cancel_while_pending_works_and_is_refused_once_in_progress() {
     let rec = e.calls.place(&req(LONDON, MISSION)).await.unwrap();
     let task_id = rec.task_id.clone().unwrap();
     assert!(e.sim.force_status(&task_id, "accepted"));
-    assert_eq!(e.calls.cancel(rec.id).await.unwrap().status, "cancelled");
+    assert_eq!(
+        e.calls.cancel(rec.id).await.unwrap().status.word(),
+        "cancelled"
+    );
 
     let rec = e
         .calls
@@ -419,8 +423,8 @@ async fn cancel_while_pending_works_and_is_refused_once_in_progress() {
         other => panic!("{other:?}"),
     }
     // The refusal taught the history the current status; the service still has the task.
-    assert_eq!(e.history.get(rec.id).unwrap().status, "in_progress");
-    assert_eq!(e.sim.task(&task_id).unwrap().status, "in_progress");
+    assert_eq!(e.history.get(rec.id).unwrap().status.word(), "in_progress");
+    assert_eq!(e.sim.task(&task_id).unwrap().status.as_str(), "in_progress");
 }
 
 #[tokio::test]
@@ -430,7 +434,7 @@ async fn refresh_records_what_the_service_says() {
     let task_id = rec.task_id.clone().unwrap();
     assert!(e.sim.force_status(&task_id, "completed"));
     let now = e.calls.refresh(rec.id).await.unwrap();
-    assert_eq!(now.status, "completed");
+    assert_eq!(now.status.word(), "completed");
     assert!(now.transcript.is_some_and(|t| !t.is_empty()));
     assert!(now.summary.is_some_and(|s| !s.is_empty()));
 

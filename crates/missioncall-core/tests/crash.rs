@@ -18,8 +18,8 @@
 //! (the process died waiting) or `unknown_outcome` (it timed out and said so) — and no other
 //! server task claims that same attempt. Also: no number + task was ever created twice, every
 //! task id in history exists on the server, the file passes `integrity_check`, and after
-//! recovery (`recover_interrupted`, once those attempts are stale) every interrupted attempt
-//! reads `unknown_outcome`.
+//! recovery (`History::recover_interrupted`: the killed processes no longer hold their owner
+//! locks) every interrupted attempt reads `unknown_outcome` at once.
 //!
 //! Why the second case is allowed, and why that is honest: the service has no list endpoint and
 //! no idempotency key, so when the kill lands after the service created the task and before the
@@ -42,7 +42,6 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use missioncall_core::calls::recover_interrupted;
 use missioncall_core::history::{History, HistoryFilter, MAX_PAGE};
 use rand::Rng;
 use workapi_sim::{Fault, FaultKind, Route, Sim, SimConfig, DEMO_KEY};
@@ -255,7 +254,11 @@ fn sigkill_at_random_points_never_loses_a_created_task() {
                 "history names a task the server never created: {id}"
             );
         }
-        assert_ne!(r.status, "not_placed", "nothing refused these calls: {r:?}");
+        assert_ne!(
+            r.status.word(),
+            "not_placed",
+            "nothing refused these calls: {r:?}"
+        );
     }
 
     let mut recorded = 0;
@@ -280,13 +283,13 @@ fn sigkill_at_random_points_never_loses_a_created_task() {
         let a = attempts[0];
         assert_eq!(a.task_id, None, "{a:?}");
         assert!(claimed.insert(a.id), "attempt {} claimed twice", a.id);
-        match a.status.as_str() {
+        match a.status.word() {
             "sending" => interrupted_sending += 1,
             "unknown_outcome" => interrupted_unknown += 1,
             other => panic!("server task {id} has an attempt in status {other}: {a:?}"),
         }
     }
-    let sending_total = rows.iter().filter(|r| r.status == "sending").count();
+    let sending_total = rows.iter().filter(|r| r.status.word() == "sending").count();
     let nothing_sent = sending_total - interrupted_sending;
 
     println!(
@@ -328,16 +331,10 @@ fn sigkill_at_random_points_never_loses_a_created_task() {
         "no killed run ever got as far as writing its attempt"
     );
 
-    // ---- recovery: once those attempts are stale, they read "outcome unknown"
-    let stale = chrono::Utc::now().timestamp_millis() - 10 * 60 * 1000;
-    let raw = rusqlite::Connection::open(history.path()).unwrap();
-    raw.execute(
-        "UPDATE calls SET created_at = ?1 WHERE status = 'sending'",
-        [stale],
-    )
-    .unwrap();
-    drop(raw);
-    assert_eq!(recover_interrupted(&history).unwrap(), sending_total);
+    // ---- recovery: every killed sender is gone, so its attempts read "outcome unknown" at
+    // once (no age threshold), and a second pass finds nothing more.
+    assert_eq!(history.recover_interrupted().unwrap().len(), sending_total);
+    assert!(history.recover_interrupted().unwrap().is_empty());
     assert!(history.interrupted_attempts().unwrap().is_empty());
     for (id, phone, task) in &server {
         if history.get_by_task_id(id).unwrap().is_none() {
@@ -350,7 +347,7 @@ fn sigkill_at_random_points_never_loses_a_created_task() {
                 .into_iter()
                 .find(|r| &r.phone_e164 == phone && &r.task == task)
                 .unwrap();
-            assert_eq!(a.status, "unknown_outcome");
+            assert_eq!(a.status.word(), "unknown_outcome");
         }
     }
     assert_eq!(history.integrity_check().unwrap(), "ok");

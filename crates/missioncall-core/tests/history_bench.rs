@@ -7,6 +7,7 @@
 
 use std::time::Instant;
 
+use missioncall_core::call::{CallStatus, Origin, ServiceStatus};
 use missioncall_core::history::{
     search::phone_digits, History, HistoryFilter, NewAttempt, FILE_NAME,
 };
@@ -106,16 +107,16 @@ fn history_at_scale() {
             phone_e164: "+442079460018",
             phone_region: Some("GB"),
             task: "Book a table",
-            origin: "x",
-            demo: false,
+            origin: &Origin::Service("https://x.test".into()),
         };
         time("insert_attempt (synchronous=FULL)", 200, || {
             h.insert_attempt(&a).unwrap()
         });
         let id = h.insert_attempt(&a).unwrap();
-        h.record_created(id, "bench-task", None, "pending").unwrap();
+        h.record_created(id, "bench-task", None, &svc("pending"))
+            .unwrap();
         time("record_status, no change", 200, || {
-            h.record_status("bench-task", "pending", None, None)
+            h.record_status("bench-task", &svc("pending"), None, None)
                 .unwrap()
         });
     }
@@ -126,7 +127,7 @@ fn history_at_scale() {
         let tx = conn.transaction().unwrap();
         let mut stmt = tx
             .prepare(
-                "INSERT INTO calls (phone_e164, phone_digits, task, created_at, updated_at, task_id, status, \
+                "INSERT INTO calls (phone_e164, phone_digits, task, created_at, updated_at, task_id, service_status, \
                  transcript, summary, origin, status_changed_at) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, 'x', ?4)",
             )
             .unwrap();
@@ -137,7 +138,7 @@ fn history_at_scale() {
             let task = (0..12).map(|_| rng.word()).collect::<Vec<_>>().join(" ");
             let mut transcript = String::with_capacity(2_100);
             while transcript.len() < 2_000 {
-                transcript.push_str(if rng.next() % 2 == 0 {
+                transcript.push_str(if rng.next().is_multiple_of(2) {
                     "Agent: "
                 } else {
                     "Callee: "
@@ -183,7 +184,7 @@ fn history_at_scale() {
         History::open_in_dir(dir.path()).unwrap()
     });
     let f = |status: Option<&str>, search: Option<&str>| HistoryFilter {
-        status: status.map(Into::into),
+        status: status.and_then(CallStatus::from_user_words),
         search: search.map(Into::into),
         ..Default::default()
     };
@@ -197,7 +198,7 @@ fn history_at_scale() {
     let pending = time("status filter 'pending', first page", 20, || {
         h.list(&f(Some("pending"), None)).unwrap()
     });
-    assert!(pending.iter().all(|c| c.status == "pending"));
+    assert!(pending.iter().all(|c| c.status.word() == "pending"));
     time("live()", 5, || h.live().unwrap());
     let rare = time("search rare word 'zanzibar'", 20, || {
         h.list(&f(None, Some("zanzibar"))).unwrap()
@@ -221,4 +222,9 @@ fn history_at_scale() {
     time("search + status 'pharmacy' pending", 10, || {
         h.list(&f(Some("pending"), Some("pharmacy"))).unwrap()
     });
+}
+
+/// The service status `word`.
+fn svc(word: &str) -> ServiceStatus {
+    ServiceStatus::from_wire(word)
 }

@@ -1,5 +1,6 @@
 //! Property: no search text, however strange, makes the history return an error.
 
+use missioncall_core::call::Origin;
 use missioncall_core::history::{History, HistoryFilter, NewAttempt};
 use proptest::prelude::*;
 
@@ -14,8 +15,7 @@ fn seeded() -> (tempfile::TempDir, History) {
             phone_e164: phone,
             phone_region: None,
             task,
-            origin: "x",
-            demo: false,
+            origin: &Origin::Service("https://x.test".into()),
         })
         .unwrap();
     }

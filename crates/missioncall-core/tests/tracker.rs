@@ -45,7 +45,7 @@ fn calls_on(sim: &SimHandle, history: Arc<History>, retry: RetryPolicy) -> Calls
         .retry_policy(retry)
         .build()
         .unwrap();
-    Calls::new(history, client, false)
+    Calls::real(history, client)
 }
 
 fn quick_retries() -> RetryPolicy {
@@ -117,18 +117,18 @@ async fn follows_a_task_to_completed_publishing_each_change_in_order() {
     let task_id = rec.task_id.clone().unwrap();
     tracker.follow(&task_id);
 
-    let mut seen = vec![rec.status.clone()];
+    let mut seen = vec![rec.status.word().to_owned()];
     loop {
         let up = next_update(&mut rx, Duration::from_secs(10)).await;
         assert_eq!(up.id, rec.id);
         assert_eq!(up.task_id.as_deref(), Some(task_id.as_str()));
         assert!(
-            rank(&up.status) > rank(seen.last().unwrap()),
-            "{seen:?} then {}",
+            rank(up.status.word()) > rank(seen.last().unwrap()),
+            "{seen:?} then {:?}",
             up.status
         );
-        seen.push(up.status.clone());
-        if up.status == "completed" {
+        seen.push(up.status.word().to_owned());
+        if up.status.is_completed() {
             assert!(up.transcript.as_deref().is_some_and(|t| !t.is_empty()));
             assert!(up.summary.as_deref().is_some_and(|s| !s.is_empty()));
             break;
@@ -139,7 +139,7 @@ async fn follows_a_task_to_completed_publishing_each_change_in_order() {
     assert_eq!(seen, ["pending", "accepted", "in_progress", "completed"]);
 
     let stored = history.get(rec.id).unwrap();
-    assert_eq!(stored.status, "completed");
+    assert_eq!(stored.status.word(), "completed");
     let script = workapi_sim::call_script(SF, MISSION);
     assert_eq!(
         stored.transcript.as_deref(),
@@ -150,7 +150,7 @@ async fn follows_a_task_to_completed_publishing_each_change_in_order() {
         .timeline(rec.id)
         .unwrap()
         .into_iter()
-        .map(|e| e.status)
+        .map(|e| e.status.word().to_owned())
         .collect();
     assert_eq!(
         timeline,
@@ -257,7 +257,7 @@ async fn honours_retry_after() {
     })
     .await;
     assert_eq!(tracker.following(), 1);
-    assert_eq!(history.get(rec.id).unwrap().status, "pending");
+    assert_eq!(history.get(rec.id).unwrap().status.word(), "pending");
     tracker.shutdown().await;
 }
 
@@ -291,13 +291,13 @@ async fn resumes_live_tasks_after_a_restart() {
     while done.len() < 2 {
         let up = next_update(&mut rx, Duration::from_secs(10)).await;
         assert!(up.id == first_id || up.id == second_id, "{up:?}");
-        if up.status == "completed" {
+        if up.status.is_completed() {
             done.insert(up.id);
         }
     }
     for id in [first_id, second_id] {
         let r = history.get(id).unwrap();
-        assert_eq!(r.status, "completed");
+        assert_eq!(r.status.word(), "completed");
         assert!(r.transcript.is_some());
     }
     assert!(history.live().unwrap().is_empty());
@@ -370,7 +370,7 @@ async fn goes_offline_after_repeated_network_failures_and_back_online() {
         assert!(!matches!(ev, TrackerEvent::Network { .. }), "{ev:?}");
     }
     assert_eq!(tracker.following(), 1);
-    assert_eq!(history.get(rec.id).unwrap().status, "pending");
+    assert_eq!(history.get(rec.id).unwrap().status.word(), "pending");
     tracker.shutdown().await;
 }
 
@@ -381,13 +381,12 @@ async fn a_rejected_key_pauses_following_with_a_service_problem() {
     let history = open(&dir);
     let calls = calls_on(&sim, history.clone(), quick_retries());
     place(&calls, MISSION).await;
-    let bad = Calls::new(
+    let bad = Calls::real(
         history.clone(),
         Client::builder(ApiKey::new("sk_live_revoked_key_000").unwrap())
             .base_url(sim.base_url())
             .build()
             .unwrap(),
-        false,
     );
     let tracker = Tracker::start(bad, fast());
     let mut rx = tracker.subscribe();

@@ -227,6 +227,19 @@ impl Client {
         }
     }
 
+    /// The same client (same address, key and connection pool) with another retry policy:
+    /// e.g. a follower that handles rate limits itself and must never wait inside one request.
+    pub fn with_retry_policy(&self, retry: RetryPolicy) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                base: self.inner.base.clone(),
+                auth: self.inner.auth.clone(),
+                retry,
+            }),
+        }
+    }
+
     /// The service address this client talks to (no trailing slash).
     pub fn base_url(&self) -> &str {
         self.inner.base.as_str()

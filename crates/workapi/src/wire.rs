@@ -115,13 +115,21 @@ impl TaskStatus {
     /// The wire value (`in_progress`, ...; the raw value for unknown statuses).
     pub fn as_str(&self) -> &str {
         match self {
+            TaskStatus::Unknown(s) => s,
+            known => known.documented_word().unwrap_or_default(),
+        }
+    }
+
+    /// The wire value of a documented status; `None` for [`TaskStatus::Unknown`].
+    pub fn documented_word(&self) -> Option<&'static str> {
+        Some(match self {
             TaskStatus::Pending => "pending",
             TaskStatus::Accepted => "accepted",
             TaskStatus::InProgress => "in_progress",
             TaskStatus::Completed => "completed",
             TaskStatus::Cancelled => "cancelled",
-            TaskStatus::Unknown(s) => s,
-        }
+            TaskStatus::Unknown(_) => return None,
+        })
     }
 
     /// True for `completed` and `cancelled`: the task will not change any more.

@@ -16,10 +16,25 @@ export const commands = {
 	 */
 	boot: () => typedError<Boot, AppError>(__TAURI_INVOKE("boot")),
 	validatePhone: (input: string, region: string | null) => typedError<PhoneCheck, AppError>(__TAURI_INVOKE("validate_phone", { input, region })),
-	placeCall: (args: PlaceCallArgs) => typedError<CallSummary, AppError>(__TAURI_INVOKE("place_call", { args })),
+	/**
+	 *  Checks a call and confirms it in the backend: the answer is exactly what will be sent, with
+	 *  the one-use token that `place_call` requires. Nothing is sent.
+	 */
+	confirmCall: (args: ConfirmCallArgs) => typedError<Confirmation, AppError>(__TAURI_INVOKE("confirm_call", { args })),
+	/**  Places a call confirmed by `confirm_call` (its token works once). */
+	placeCall: (token: string) => typedError<CallSummary, AppError>(__TAURI_INVOKE("place_call", { token })),
 	getTask: (id: number) => typedError<CallDetail, AppError>(__TAURI_INVOKE("get_task", { id })),
+	/**  Cancels a call at its own origin (or says why it cannot). */
 	cancelTask: (id: number) => typedError<CallSummary, AppError>(__TAURI_INVOKE("cancel_task", { id })),
+	/**  Asks the call's own origin where it stands now, and follows it again. */
+	refreshTask: (id: number) => typedError<CallSummary, AppError>(__TAURI_INVOKE("refresh_task", { id })),
+	/**  One page of history. A read: it changes nothing. */
 	listHistory: (query: HistoryQuery) => typedError<HistoryPage, AppError>(__TAURI_INVOKE("list_history", { query })),
+	/**
+	 *  Looks for work done elsewhere (the CLI): the window asks when it gets the focus. Attempts
+	 *  whose sender is gone become unknown outcomes; new live calls are followed.
+	 */
+	syncHistory: () => typedError<null, AppError>(__TAURI_INVOKE("sync_history")),
 	checkUnknownOutcome: (id: number, taskId: string) => typedError<CallSummary, AppError>(__TAURI_INVOKE("check_unknown_outcome", { id, taskId })),
 	dismissUnknownOutcome: (id: number) => typedError<CallSummary, AppError>(__TAURI_INVOKE("dismiss_unknown_outcome", { id })),
 	setApiKey: (key: string) => typedError<KeyStatus, AppError>(__TAURI_INVOKE("set_api_key", { key })),
@@ -59,7 +74,13 @@ export type AppError = {
 };
 
 /**  What kind of problem, for the UI to react to. */
-export type AppErrorKind = "invalidPhone" | "invalidTask" | "duplicate" | "noKey" | "unauthorized" | "forbidden" | "notFound" | "notCancellable" | "rateLimited" | "offline" | "unknownOutcome" | "invalidKey" | "keychain" | "insecureUrl" | "server" | "storage" | "other";
+export type AppErrorKind = "invalidPhone" | "invalidTask" | "duplicate" | "noKey" | "unauthorized" | "forbidden" | "notFound" | "notCancellable" | "rateLimited" | "offline" | "unknownOutcome" | "invalidKey" | "keychain" | "insecureUrl" | "server" | "storage" | 
+/**  The call lives elsewhere (the demo, another address): nothing was sent. */
+"otherOrigin" | 
+/**  The call was not confirmed (or the confirmation expired): nothing was sent. */
+"notConfirmed" | 
+/**  A setting is not valid. */
+"invalidSettings" | "other";
 
 export type AppMode = {
 	demo: boolean,
@@ -75,6 +96,8 @@ export type Boot = {
 	/**  Sorted by name. */
 	regions: Region[],
 	settings: Settings,
+	/**  The statuses offered in the history filter, in order, with their plain words. */
+	statusChoices: StatusChoice[],
 };
 
 export type CallDetail = {
@@ -85,20 +108,82 @@ export type CallDetail = {
 	likelyNoAnswer: boolean,
 };
 
+/**
+ *  The status of a call: the service's word, or a state only we know. The two are apart by
+ *  construction; see the module doc.
+ */
+export type CallStatus = 
+/**  Only we know this. */
+{ kind: "local"; state: LocalState } | 
+/**  The service said this. */
+{ kind: "service"; state: ServiceStatus };
+
+/**
+ *  A call as the UI shows it. Every decision about its status is the core's: the UI reads
+ *  these fields and never compares status words.
+ */
 export type CallSummary = {
 	id: number,
 	taskId: string | null,
 	phoneNumber: string,
 	phoneDisplay: string,
 	task: string,
-	status: string,
+	status: CallStatus,
+	/**  The status in plain words. */
+	statusLabel: string,
+	tone: Tone,
+	/**  The service may still change it. */
+	live: boolean,
+	/**  The service still allows a cancel. */
+	cancellable: boolean,
+	/**  Nothing more will happen to it. */
+	finished: boolean,
+	/**  The outcome is unknown: the user can check a task id or mark it as not placed. */
+	unknownOutcome: boolean,
+	/**  Whether MissionCall still checks it, and the plain words when it does not. */
+	tracking: Tracking,
+	trackingLabel: string | null,
+	/**  What to show where the summary would be, when there is none. */
+	noSummaryText: string,
 	createdAt: string,
 	updatedAt: string,
 	summary: string | null,
 	error: string | null,
 	demo: boolean,
-	cancellable: boolean,
 };
+
+/**
+ *  A call to confirm: checked by the backend, which answers with what will be sent and a
+ *  one-use token. `force` confirms a second identical call after a duplicate warning.
+ */
+export type ConfirmCallArgs = {
+	number: string,
+	region: string | null,
+	task: string,
+	force: boolean,
+};
+
+/**
+ *  A call checked and confirmed by the backend: exactly what will be sent, and the one-use
+ *  token `place_call` needs.
+ */
+export type Confirmation = {
+	token: string,
+	e164: string,
+	international: string,
+	region: string | null,
+	task: string,
+	demo: boolean,
+	/**  True when this confirms a second identical call ("call anyway"). */
+	force: boolean,
+};
+
+/**  How the service can be reached. */
+export type Connection = "online" | 
+/**  The network or the service cannot be reached. */
+"offline" | 
+/**  The service refused the key: calls are not followed until it is corrected. */
+"keyRejected";
 
 /**  Demo mode started or stopped (the payload is the new mode). */
 export type DemoChanged = AppMode;
@@ -110,7 +195,7 @@ export type HistoryPage = {
 };
 
 export type HistoryQuery = {
-	status: string | null,
+	status: CallStatus | null,
 	search: string | null,
 	offset: number,
 	limit: number,
@@ -122,9 +207,23 @@ export type KeyStatus = {
 	source: string | null,
 };
 
-/**  The service became unreachable, or reachable again. */
+/**
+ *  What only MissionCall knows about a call: states before (or instead of) a task at the
+ *  service, and the close-out of a demo call.
+ */
+export type LocalState = 
+/**  The attempt is durably written and its creation request has not been answered yet. */
+"sending" | 
+/**  The creation request may or may not have created a task (timeout, lost answer, 5xx). */
+"unknownOutcome" | 
+/**  Certainly no call: the service refused it, nothing was sent, or the user said so. */
+"notPlaced" | 
+/**  A demo call whose simulator stopped before it finished. Nobody was called. */
+"demoEnded";
+
+/**  The service became unreachable, refused the key, or is reachable again. */
 export type NetworkState = {
-	online: boolean,
+	connection: Connection,
 	message: string | null,
 };
 
@@ -139,18 +238,29 @@ export type PhoneCheck = {
 	reason: string | null,
 };
 
-export type PlaceCallArgs = {
-	number: string,
-	region: string | null,
-	task: string,
-	force: boolean,
-};
-
 export type Region = {
 	code: string,
 	callingCode: number,
 	name: string,
 };
+
+/**
+ *  What the service says about a task: the documented lifecycle, plus any other word it sends
+ *  (kept as is, shown, followed for a bounded time; never mistaken for a local state).
+ */
+export type ServiceStatus = 
+/**  Created, waiting for an agent. */
+"pending" | 
+/**  An agent took it; it can still be cancelled. */
+"accepted" | 
+/**  The agent is on it; it can no longer be cancelled. */
+"inProgress" | 
+/**  Done; the result may be attached. */
+"completed" | 
+/**  Cancelled before work started. */
+"cancelled" | 
+/**  A word the contract does not name (e.g. `failed`), as the service sent it. */
+{ other: string };
 
 export type Settings = {
 	baseUrl: string,
@@ -159,8 +269,15 @@ export type Settings = {
 	theme: string,
 };
 
+/**  A status a person can filter by, and its plain words. */
+export type StatusChoice = {
+	status: CallStatus,
+	label: string,
+};
+
 export type StatusEvent = {
-	status: string,
+	status: CallStatus,
+	label: string,
 	seenAt: string,
 };
 
@@ -168,6 +285,36 @@ export type StatusEvent = {
 export type TaskUpdated = {
 	call: CallSummary,
 };
+
+/**  How a status is shown: a colour family for badges. */
+export type Tone = 
+/**  Waiting (sending, waiting for an agent, agent assigned). */
+"wait" | 
+/**  Happening now (on the call). */
+"live" | 
+/**  Done. */
+"ok" | 
+/**  Ended without a result (cancelled, not placed, demo ended). */
+"muted" | 
+/**  Needs the user's attention (outcome unknown). */
+"warn" | 
+/**  A status we do not know. */
+"bad";
+
+/**
+ *  Whether the tracker still follows a call's task. Kept in history, so a decision to stop
+ *  holds across restarts and rescans until the user asks again.
+ */
+export type Tracking = 
+/**  Followed while live. */
+"following" | 
+/**
+ *  No longer followed: the service stopped knowing the task, or it stayed in a status we
+ *  do not know for too long.
+ */
+"givenUp" | 
+/**  No longer followed: the service's answers about it could not be read. */
+"unreadable";
 
 export type Turn = {
 	speaker: string,

@@ -14,13 +14,16 @@
 //! `BEGIN IMMEDIATE` transaction and waits up to [`schema::BUSY_TIMEOUT`] for the others.
 
 mod error;
+pub mod owner;
 pub mod schema;
 pub mod search;
-pub mod status;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
+
+use crate::call::{self, CallStatus, LocalState, Origin, ServiceStatus, Tracking};
+use crate::clock::{self, SharedClock};
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::{Type, Value};
@@ -28,7 +31,6 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use serde::Serialize;
 
 pub use error::{HistoryError, Result};
-pub use status::{is_live, is_terminal};
 
 /// The history's file name inside the data folder.
 pub const FILE_NAME: &str = "history.sqlite3";
@@ -50,7 +52,7 @@ pub fn default_data_dir() -> Option<PathBuf> {
     }
 }
 
-/// A call about to be sent: written (status `sending`) before the request goes out.
+/// A call about to be sent: written (state sending) before the request goes out.
 #[derive(Clone, Copy, Debug)]
 pub struct NewAttempt<'a> {
     /// The number to call, already normalised to E.164.
@@ -59,10 +61,8 @@ pub struct NewAttempt<'a> {
     pub phone_region: Option<&'a str>,
     /// What the agent must do, as sent to the service.
     pub task: &'a str,
-    /// The base URL of the service the task is sent to.
-    pub origin: &'a str,
-    /// True when sent to the simulator: nobody is really called.
-    pub demo: bool,
+    /// Where the task is sent (the service's base URL, or the demo simulator).
+    pub origin: &'a Origin,
 }
 
 /// One call in the history.
@@ -84,17 +84,19 @@ pub struct CallRecord {
     pub task_id: Option<String>,
     /// The service's human-friendly task number, if it sent one.
     pub task_number: Option<i64>,
-    /// The status: a service status (`pending`, …, or one this version does not know) or a
-    /// local one (`sending`, `unknown_outcome`, `not_placed`); see [`status`].
-    pub status: String,
+    /// The status: the service's word, or a state only we know (see [`crate::call`]).
+    pub status: CallStatus,
+    /// Whether the tracker still follows the task.
+    pub tracking: Tracking,
     /// The last plain-language problem with this call (e.g. why the outcome is unknown).
     pub error: Option<String>,
     /// The conversation, once the service sent it.
     pub transcript: Option<String>,
     /// The service's summary of the result, once sent.
     pub summary: Option<String>,
-    /// The service base URL the task was created on.
-    pub origin: String,
+    /// Where the call lives: the service it was sent to, or the demo simulator.
+    #[serde(serialize_with = "origin_text")]
+    pub origin: Origin,
     /// True if made against the simulator (nobody was called).
     pub demo: bool,
     /// When the status last changed (as seen by this app).
@@ -103,11 +105,15 @@ pub struct CallRecord {
     pub last_checked_at: Option<DateTime<Utc>>,
 }
 
+fn origin_text<S: serde::Serializer>(o: &Origin, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(o.as_str())
+}
+
 /// A status of a call and when this app first saw it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StatusEvent {
     /// The status.
-    pub status: String,
+    pub status: CallStatus,
     /// When this app first saw it.
     pub seen_at: DateTime<Utc>,
 }
@@ -115,8 +121,8 @@ pub struct StatusEvent {
 /// What to show from the history. The default shows the newest [`DEFAULT_PAGE`] calls.
 #[derive(Clone, Debug, Default)]
 pub struct HistoryFilter {
-    /// Only calls in exactly this status (empty = any).
-    pub status: Option<String>,
+    /// Only calls in exactly this status.
+    pub status: Option<CallStatus>,
     /// Full-text search over task, transcript, summary and phone digits (empty = no filter).
     /// Any text is safe; see [`search`].
     pub search: Option<String>,
@@ -147,6 +153,8 @@ pub struct StorageSettings {
 pub struct History {
     conn: Mutex<Connection>,
     path: PathBuf,
+    clock: SharedClock,
+    owner: OnceLock<owner::AttemptOwner>,
 }
 
 impl std::fmt::Debug for History {
@@ -158,29 +166,38 @@ impl std::fmt::Debug for History {
 }
 
 const COLUMNS: &str = "id, phone_e164, phone_region, task, created_at, updated_at, task_id, \
-    task_number, status, error, transcript, summary, origin, demo, status_changed_at, last_checked_at";
-
-/// Must state the same condition as the partial index `calls_live_idx` so SQLite uses it.
-const LIVE_CONDITION: &str = "task_id IS NOT NULL AND status NOT IN \
-    ('sending', 'unknown_outcome', 'not_placed', 'completed', 'cancelled')";
+    task_number, local_state, service_status, tracking, error, transcript, summary, origin, demo, \
+    status_changed_at, last_checked_at, attempt_owner";
 
 impl History {
     /// Opens (creating if needed) the history file at `path`, sets it up and migrates it.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with_clock(path, clock::system())
+    }
+
+    /// Like [`History::open`], telling the time with `clock` (tests move it by hand).
+    pub fn open_with_clock(path: &Path, clock: SharedClock) -> Result<Self> {
         let conn = schema::open_connection(path)?;
         Ok(History {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
+            clock,
+            owner: OnceLock::new(),
         })
     }
 
     /// Opens `dir/history.sqlite3`, creating the folder if needed.
     pub fn open_in_dir(dir: &Path) -> Result<Self> {
+        Self::open_in_dir_with_clock(dir, clock::system())
+    }
+
+    /// Like [`History::open_in_dir`], with a clock.
+    pub fn open_in_dir_with_clock(dir: &Path, clock: SharedClock) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|source| HistoryError::CreateDir {
             path: dir.to_path_buf(),
             source,
         })?;
-        Self::open(&dir.join(FILE_NAME))
+        Self::open_with_clock(&dir.join(FILE_NAME), clock)
     }
 
     /// The file this history lives in.
@@ -188,28 +205,64 @@ impl History {
         &self.path
     }
 
-    /// Writes a new attempt (status `sending`, first timeline row) and returns its id. The row
-    /// is committed to disk when this returns, so it survives a crash during the request.
+    /// The clock this history tells the time with.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// Now, by this history's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
+
+    /// The folder holding the history file (and the attempt owners' lock files).
+    fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// This handle's attempt owner, taken on first use and held while the handle lives.
+    fn owner_id(&self) -> Result<&str> {
+        if let Some(o) = self.owner.get() {
+            return Ok(o.id());
+        }
+        let o =
+            owner::AttemptOwner::acquire(self.dir()).map_err(|source| HistoryError::CreateDir {
+                path: self.dir().join(owner::OWNERS_DIR),
+                source,
+            })?;
+        Ok(self.owner.get_or_init(|| o).id())
+    }
+
+    /// Writes a new attempt (state sending, first timeline row), owned by this handle while
+    /// it lives, and returns its id. The row is committed to disk when this returns, so it
+    /// survives a crash during the request.
     pub fn insert_attempt(&self, a: &NewAttempt) -> Result<i64> {
+        let owner = self.owner_id()?.to_owned();
+        let now = self.now_ms();
         self.write(|tx| {
-            let now = now_ms();
+            let sending = CallStatus::Local(LocalState::Sending);
             tx.execute(
                 "INSERT INTO calls (phone_e164, phone_region, phone_digits, task, created_at, \
-                 updated_at, status, origin, demo, status_changed_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?5)",
+                 updated_at, local_state, origin, demo, status_changed_at, attempt_owner) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?5, ?9)",
                 params![
                     a.phone_e164,
                     a.phone_region,
                     search::phone_digits(a.phone_e164),
                     a.task,
                     now,
-                    status::SENDING,
-                    a.origin,
-                    a.demo
+                    LocalState::Sending.key(),
+                    a.origin.as_str(),
+                    a.origin.is_demo(),
+                    owner
                 ],
             )?;
             let id = tx.last_insert_rowid();
-            add_event(tx, id, status::SENDING, now)?;
+            add_event(tx, id, &sending, now)?;
             Ok(id)
         })
     }
@@ -222,21 +275,65 @@ impl History {
         id: i64,
         task_id: &str,
         task_number: Option<i64>,
-        status: &str,
+        status: &ServiceStatus,
     ) -> Result<()> {
-        self.write(|tx| link(tx, id, task_id, task_number, status))
+        let now = self.now_ms();
+        self.write(|tx| link(tx, id, task_id, task_number, status, now))
     }
 
     /// Marks an attempt whose request may or may not have created a task (timeout, lost
     /// connection, 5xx). `reason` is shown to the user. Refused if a task id is already known.
     pub fn mark_unknown_outcome(&self, id: i64, reason: &str) -> Result<()> {
-        self.write(|tx| mark_local(tx, id, status::UNKNOWN_OUTCOME, reason))
+        let now = self.now_ms();
+        self.write(|tx| mark_local(tx, id, LocalState::UnknownOutcome, reason, now))
     }
 
     /// Marks an attempt that certainly placed no call (refused by the service, or nothing was
     /// sent). `reason` is shown to the user. Refused if a task id is already known.
     pub fn mark_not_placed(&self, id: i64, reason: &str) -> Result<()> {
-        self.write(|tx| mark_local(tx, id, status::NOT_PLACED, reason))
+        let now = self.now_ms();
+        self.write(|tx| mark_local(tx, id, LocalState::NotPlaced, reason, now))
+    }
+
+    /// Closes out a demo call whose simulator stopped before it finished (nobody was called).
+    /// Only demo calls can be closed this way; a finished one is left as it is.
+    pub fn mark_demo_ended(&self, id: i64, note: &str) -> Result<Option<CallRecord>> {
+        let now = self.now_ms();
+        self.write(|tx| {
+            let current = get_in(tx, id)?;
+            if !current.origin.is_demo() || current.status.is_final() {
+                return Ok(None);
+            }
+            let ended = CallStatus::Local(LocalState::DemoEnded);
+            tx.execute(
+                "UPDATE calls SET local_state = ?1, error = ?2, updated_at = ?3, \
+                 status_changed_at = ?3 WHERE id = ?4",
+                params![LocalState::DemoEnded.key(), note, now, id],
+            )?;
+            add_event(tx, id, &ended, now)?;
+            get_in(tx, id).map(Some)
+        })
+    }
+
+    /// Sets whether the tracker follows this call, with the plain-language reason when it no
+    /// longer does (`None` clears the shown problem). Returns the updated call.
+    pub fn set_tracking(
+        &self,
+        id: i64,
+        tracking: Tracking,
+        reason: Option<&str>,
+    ) -> Result<CallRecord> {
+        let now = self.now_ms();
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE calls SET tracking = ?1, error = ?2, updated_at = ?3 WHERE id = ?4",
+                params![tracking.key(), reason, now, id],
+            )?;
+            if n == 0 {
+                return Err(HistoryError::NotFound(id));
+            }
+            get_in(tx, id)
+        })
     }
 
     /// Links a call of unknown outcome (or an interrupted attempt) to the task id the user
@@ -246,9 +343,10 @@ impl History {
         id: i64,
         task_id: &str,
         task_number: Option<i64>,
-        status: &str,
+        status: &ServiceStatus,
     ) -> Result<()> {
-        self.write(|tx| link(tx, id, task_id, task_number, status))
+        let now = self.now_ms();
+        self.write(|tx| link(tx, id, task_id, task_number, status, now))
     }
 
     /// Records what the service reported for a task; returns `Some(updated record)` if the
@@ -262,15 +360,20 @@ impl History {
     pub fn record_status(
         &self,
         task_id: &str,
-        status: &str,
+        status: &ServiceStatus,
         transcript: Option<&str>,
         summary: Option<&str>,
     ) -> Result<Option<CallRecord>> {
+        let now = self.now_ms();
         self.write(|tx| {
             let current = select_one(tx, "task_id = ?1", [task_id])?
                 .ok_or_else(|| HistoryError::TaskNotFound(task_id.to_owned()))?;
-            let now = now_ms();
-            let status_changed = status::accepts_transition(&current.status, status);
+            // A closed demo call stays closed; otherwise the service's word is the status.
+            let status_changed = match &current.status {
+                CallStatus::Service(s) => s.accepts(status),
+                CallStatus::Local(LocalState::DemoEnded) => false,
+                CallStatus::Local(_) => true,
+            };
             let transcript_changed =
                 transcript.is_some() && transcript != current.transcript.as_deref();
             let summary_changed = summary.is_some() && summary != current.summary.as_deref();
@@ -281,41 +384,39 @@ impl History {
                 )?;
                 return Ok(None);
             }
-            let new_status = if status_changed {
-                status
-            } else {
-                current.status.as_str()
-            };
+            if status_changed {
+                tx.execute(
+                    "UPDATE calls SET local_state = NULL, service_status = ?1, \
+                     status_changed_at = ?2 WHERE id = ?3",
+                    params![status.wire(), now, current.id],
+                )?;
+                add_event(tx, current.id, &CallStatus::Service(status.clone()), now)?;
+            }
             tx.execute(
-                "UPDATE calls SET status = ?1, \
-                 status_changed_at = CASE WHEN ?2 THEN ?3 ELSE status_changed_at END, \
-                 transcript = CASE WHEN ?4 THEN ?5 ELSE transcript END, \
-                 summary = CASE WHEN ?6 THEN ?7 ELSE summary END, \
-                 updated_at = ?3, last_checked_at = ?3 WHERE id = ?8",
+                "UPDATE calls SET \
+                 transcript = CASE WHEN ?1 THEN ?2 ELSE transcript END, \
+                 summary = CASE WHEN ?3 THEN ?4 ELSE summary END, \
+                 updated_at = ?5, last_checked_at = ?5 WHERE id = ?6",
                 params![
-                    new_status,
-                    status_changed,
-                    now,
                     transcript_changed,
                     transcript,
                     summary_changed,
                     summary,
+                    now,
                     current.id
                 ],
             )?;
-            if status_changed {
-                add_event(tx, current.id, status, now)?;
-            }
             get_in(tx, current.id).map(Some)
         })
     }
 
     /// Notes that the service was just asked about this call (sets `last_checked_at`).
     pub fn touch_checked(&self, id: i64) -> Result<()> {
+        let now = self.now_ms();
         self.write(|tx| {
             let n = tx.execute(
                 "UPDATE calls SET last_checked_at = ?1 WHERE id = ?2",
-                params![now_ms(), id],
+                params![now, id],
             )?;
             if n == 0 {
                 return Err(HistoryError::NotFound(id));
@@ -326,10 +427,11 @@ impl History {
 
     /// Sets (or with `None` clears) the plain-language problem shown for this call.
     pub fn set_error(&self, id: i64, error: Option<&str>) -> Result<()> {
+        let now = self.now_ms();
         self.write(|tx| {
             let n = tx.execute(
                 "UPDATE calls SET error = ?1, updated_at = ?2 WHERE id = ?3",
-                params![error, now_ms(), id],
+                params![error, now, id],
             )?;
             if n == 0 {
                 return Err(HistoryError::NotFound(id));
@@ -356,8 +458,16 @@ impl History {
         )?;
         let events = stmt
             .query_map([id], |r| {
+                let key: String = r.get(0)?;
+                let status = CallStatus::from_event_key(&key).ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        0,
+                        Type::Text,
+                        format!("unreadable status in the timeline: {key}").into(),
+                    )
+                })?;
                 Ok(StatusEvent {
-                    status: r.get(0)?,
+                    status,
                     seen_at: time_at(r, 1)?,
                 })
             })?
@@ -404,44 +514,101 @@ impl History {
         Ok(n.try_into().unwrap_or(0))
     }
 
-    /// Calls the tracker must follow: those with a task id whose status [`is_live`], oldest first.
+    /// Calls the tracker must follow: those with a task id whose status is live and that it
+    /// has not given up on, oldest first.
     pub fn live(&self) -> Result<Vec<CallRecord>> {
-        let sql = format!("SELECT {COLUMNS} FROM calls WHERE {LIVE_CONDITION} ORDER BY id");
-        select_many(&self.conn(), &sql, Vec::new())
+        select_many(&self.conn(), &LIVE_SQL, Vec::new())
     }
 
-    /// Attempts still `sending`: the app stopped between writing them and hearing back, so a
-    /// call may or may not have been placed. Oldest first. Show them to the user; never resend.
+    /// How SQLite runs [`History::live`]'s query (for diagnostics and tests).
+    pub fn live_query_plan(&self) -> Result<String> {
+        self.plan(&LIVE_SQL)
+    }
+
+    /// How SQLite runs [`History::interrupted_attempts`]'s query.
+    pub fn sending_query_plan(&self) -> Result<String> {
+        self.plan(&SENDING_SQL.replace('?', &format!("'{}'", LocalState::Sending.key())))
+    }
+
+    fn plan(&self, sql: &str) -> Result<String> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(3))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows.join("\n"))
+    }
+
+    /// Attempts still being sent (or left so by a process that stopped mid-request), oldest
+    /// first. Whether each is still being sent is [`History::recover_interrupted`]'s question.
     pub fn interrupted_attempts(&self) -> Result<Vec<CallRecord>> {
-        let sql = format!("SELECT {COLUMNS} FROM calls WHERE status = ? ORDER BY created_at, id");
         select_many(
             &self.conn(),
-            &sql,
-            vec![Value::Text(status::SENDING.into())],
+            &SENDING_SQL,
+            vec![Value::Text(LocalState::Sending.key().into())],
         )
     }
 
+    /// Marks as unknown outcomes the attempts still being sent whose owner process is gone
+    /// (a crash, a kill): their request may have reached the service. An attempt whose owner
+    /// lives is left alone, however long its request takes. Returns the calls marked.
+    pub fn recover_interrupted(&self) -> Result<Vec<CallRecord>> {
+        let mut marked = Vec::new();
+        let mine = self.owner.get().map(|o| o.id().to_owned());
+        for row in self.interrupted_attempts()? {
+            let owner = self.attempt_owner(row.id)?;
+            let alive = match owner.as_deref() {
+                Some(o) if Some(o) == mine.as_deref() => true,
+                Some(o) => owner::is_alive(self.dir(), o),
+                None => false,
+            };
+            if alive {
+                continue;
+            }
+            match self.mark_unknown_outcome(row.id, INTERRUPTED_NOTE) {
+                Ok(()) => marked.push(self.get(row.id)?),
+                // Its owner recorded the answer meanwhile.
+                Err(HistoryError::AlreadyCreated { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        owner::sweep_stale(self.dir());
+        Ok(marked)
+    }
+
+    fn attempt_owner(&self, id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT attempt_owner FROM calls WHERE id = ?1 AND local_state = ?2",
+                params![id, LocalState::Sending.key()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
     /// The newest call to the same number with the same task (ignoring surrounding blanks) on
-    /// the same service, created within `within` of now, that may have placed a call (any
-    /// status but `not_placed`). Used to ask "you already sent this; send again?".
+    /// the same origin, created within `within` of now, that may have placed a call (anything
+    /// but certainly not placed). Used to ask "you already sent this; send again?".
     pub fn find_recent_duplicate(
         &self,
         phone_e164: &str,
         task: &str,
         within: Duration,
-        origin: &str,
+        origin: &Origin,
     ) -> Result<Option<CallRecord>> {
         let window = i64::try_from(within.as_millis()).unwrap_or(i64::MAX);
-        let since = now_ms().saturating_sub(window);
+        let since = self.now_ms().saturating_sub(window);
         let sql = format!(
             "SELECT {COLUMNS} FROM calls WHERE phone_e164 = ? AND created_at >= ? AND origin = ? \
-             AND status <> ? ORDER BY created_at DESC, id DESC"
+             AND local_state IS NOT ? ORDER BY created_at DESC, id DESC"
         );
         let args = vec![
             Value::Text(phone_e164.into()),
             Value::Integer(since),
-            Value::Text(origin.into()),
-            Value::Text(status::NOT_PLACED.into()),
+            Value::Text(origin.as_str().into()),
+            Value::Text(LocalState::NotPlaced.key().into()),
         ];
         let task = task.trim();
         Ok(select_many(&self.conn(), &sql, args)?
@@ -506,16 +673,30 @@ impl History {
     }
 }
 
-fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
+/// Calls the tracker follows. `INDEXED BY` makes SQLite use the partial index or fail: a
+/// condition that drifted from the index's would be an error in every test, not a slow scan.
+static LIVE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {COLUMNS} FROM calls INDEXED BY calls_live_idx WHERE {} ORDER BY id",
+        call::sql::live_condition()
+    )
+});
 
-fn add_event(conn: &Connection, id: i64, status: &str, at: i64) -> Result<()> {
+/// Attempts being sent, oldest first (`calls_state_idx` keeps it cheap).
+static SENDING_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("SELECT {COLUMNS} FROM calls WHERE local_state = ? ORDER BY created_at, id")
+});
+
+/// The note on an attempt whose sender stopped before the answer came.
+pub const INTERRUPTED_NOTE: &str =
+    "MissionCall stopped while this call was being sent, so we can't tell whether it was placed.";
+
+fn add_event(conn: &Connection, id: i64, status: &CallStatus, at: i64) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO status_events (call_id, status, seen_at) VALUES (?1, ?2, ?3) \
          ON CONFLICT (call_id, status) DO NOTHING",
     )?
-    .execute(params![id, status, at])?;
+    .execute(params![id, status.event_key(), at])?;
     Ok(())
 }
 
@@ -524,7 +705,8 @@ fn link(
     id: i64,
     task_id: &str,
     task_number: Option<i64>,
-    status: &str,
+    status: &ServiceStatus,
+    now: i64,
 ) -> Result<()> {
     let current = get_in(tx, id)?;
     match current.task_id.as_deref() {
@@ -551,37 +733,37 @@ fn link(
         });
     }
     // Linking again (a repeated answer) must not move a followed task backwards.
-    let status_changed = if current.task_id.is_some() {
-        status::accepts_transition(&current.status, status)
-    } else {
-        current.status != status
+    let status_changed = match &current.status {
+        CallStatus::Service(s) => s.accepts(status),
+        CallStatus::Local(LocalState::DemoEnded) => false,
+        CallStatus::Local(_) => true,
     };
-    let now = now_ms();
     tx.execute(
         "UPDATE calls SET task_id = ?1, task_number = COALESCE(?2, task_number), \
-         status = CASE WHEN ?3 THEN ?4 ELSE status END, \
+         local_state = CASE WHEN ?3 THEN NULL ELSE local_state END, \
+         service_status = CASE WHEN ?3 THEN ?4 ELSE service_status END, \
          status_changed_at = CASE WHEN ?3 THEN ?5 ELSE status_changed_at END, \
-         error = NULL, updated_at = ?5 WHERE id = ?6",
-        params![task_id, task_number, status_changed, status, now, id],
+         attempt_owner = NULL, error = NULL, updated_at = ?5 WHERE id = ?6",
+        params![task_id, task_number, status_changed, status.wire(), now, id],
     )?;
     if status_changed {
-        add_event(tx, id, status, now)?;
+        add_event(tx, id, &CallStatus::Service(status.clone()), now)?;
     }
     Ok(())
 }
 
-fn mark_local(tx: &Connection, id: i64, status: &str, reason: &str) -> Result<()> {
+fn mark_local(tx: &Connection, id: i64, state: LocalState, reason: &str, now: i64) -> Result<()> {
     let current = get_in(tx, id)?;
     if let Some(task_id) = current.task_id {
         return Err(HistoryError::AlreadyCreated { id, task_id });
     }
-    let now = now_ms();
+    let changed = current.status != CallStatus::Local(state);
     tx.execute(
-        "UPDATE calls SET status = ?1, error = ?2, updated_at = ?3, \
-         status_changed_at = CASE WHEN status = ?1 THEN status_changed_at ELSE ?3 END WHERE id = ?4",
-        params![status, reason, now, id],
+        "UPDATE calls SET local_state = ?1, error = ?2, updated_at = ?3, attempt_owner = NULL, \
+         status_changed_at = CASE WHEN ?4 THEN ?3 ELSE status_changed_at END WHERE id = ?5",
+        params![state.key(), reason, now, changed, id],
     )?;
-    add_event(tx, id, status, now)
+    add_event(tx, id, &CallStatus::Local(state), now)
 }
 
 fn get_in(conn: &Connection, id: i64) -> Result<CallRecord> {
@@ -615,9 +797,16 @@ fn searching(f: &HistoryFilter) -> bool {
 fn filter_sql(f: &HistoryFilter) -> (String, Vec<Value>) {
     let mut conds = vec!["1"];
     let mut args = Vec::new();
-    if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
-        conds.push("status = ?");
-        args.push(Value::Text(s.to_owned()));
+    match &f.status {
+        None => {}
+        Some(CallStatus::Local(l)) => {
+            conds.push("local_state = ?");
+            args.push(Value::Text(l.key().to_owned()));
+        }
+        Some(CallStatus::Service(s)) => {
+            conds.push("local_state IS NULL AND service_status = ?");
+            args.push(Value::Text(s.wire().to_owned()));
+        }
     }
     if let Some(demo) = f.demo {
         conds.push("demo = ?");
@@ -631,6 +820,19 @@ fn filter_sql(f: &HistoryFilter) -> (String, Vec<Value>) {
 }
 
 fn record(r: &Row) -> rusqlite::Result<CallRecord> {
+    let local: Option<String> = r.get(8)?;
+    let service: Option<String> = r.get(9)?;
+    let status = match local {
+        Some(k) => CallStatus::Local(LocalState::from_key(&k).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                8,
+                Type::Text,
+                format!("unknown local state: {k}").into(),
+            )
+        })?),
+        None => CallStatus::Service(ServiceStatus::from_wire(service.as_deref().unwrap_or(""))),
+    };
+    let tracking: String = r.get(10)?;
     Ok(CallRecord {
         id: r.get(0)?,
         phone_e164: r.get(1)?,
@@ -640,16 +842,17 @@ fn record(r: &Row) -> rusqlite::Result<CallRecord> {
         updated_at: time_at(r, 5)?,
         task_id: r.get(6)?,
         task_number: r.get(7)?,
-        status: r.get(8)?,
-        error: r.get(9)?,
-        transcript: r.get(10)?,
-        summary: r.get(11)?,
-        origin: r.get(12)?,
-        demo: r.get(13)?,
-        status_changed_at: time_at(r, 14)?,
+        status,
+        tracking: Tracking::from_key(&tracking).unwrap_or_default(),
+        error: r.get(11)?,
+        transcript: r.get(12)?,
+        summary: r.get(13)?,
+        origin: Origin::parse(&r.get::<_, String>(14)?),
+        demo: r.get(15)?,
+        status_changed_at: time_at(r, 16)?,
         last_checked_at: r
-            .get::<_, Option<i64>>(15)?
-            .map(|ms| to_time(15, ms))
+            .get::<_, Option<i64>>(17)?
+            .map(|ms| to_time(17, ms))
             .transpose()?,
     })
 }
@@ -671,17 +874,6 @@ fn to_time(idx: usize, ms: i64) -> rusqlite::Result<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn live_condition_matches_is_live() {
-        for s in status::NOT_FOLLOWED {
-            assert!(LIVE_CONDITION.contains(&format!("'{s}'")), "{s}");
-        }
-        assert_eq!(
-            LIVE_CONDITION.matches('\'').count(),
-            2 * status::NOT_FOLLOWED.len()
-        );
-    }
 
     #[test]
     fn history_is_send_and_sync() {
