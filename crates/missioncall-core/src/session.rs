@@ -219,12 +219,24 @@ impl Manager {
     /// The key for `base_url`: the environment's or the keychain's for the address in use;
     /// only the keychain's entry of that address for any other.
     fn key_for(&self, base_url: &str) -> Result<Option<ApiKey>> {
-        let secrets = if same_address(base_url, &self.effective_base_url()) {
-            self.secrets()
-        } else {
-            self.cfg.secrets.for_address(base_url).keychain_only()
-        };
-        Ok(secrets.load()?.map(|(k, _)| k))
+        if same_address(base_url, &self.effective_base_url()) {
+            return Ok(self.secrets().load()?.map(|(k, _)| k));
+        }
+        // Another address: a keychain that cannot be read holds no key for it either, and
+        // the refusal names the call's own service rather than the keychain.
+        match self
+            .cfg
+            .secrets
+            .for_address(base_url)
+            .keychain_only()
+            .load()
+        {
+            Ok(k) => Ok(k.map(|(k, _)| k)),
+            Err(e) => {
+                tracing::warn!("no key for {base_url}: {e}");
+                Ok(None)
+            }
+        }
     }
 
     /// Whether a key is set for the address in use, masked.

@@ -1019,3 +1019,133 @@ fn records_serialize_for_the_ui() {
 fn svc(word: &str) -> ServiceStatus {
     ServiceStatus::from_wire(word)
 }
+
+/// A history written by version 1 of the layout (one `status` column for our words and the
+/// service's) is carried over with no row, task id, result or timeline entry lost, and a
+/// service word equal to one of ours becomes the service's.
+#[test]
+fn a_version_1_history_is_migrated_with_nothing_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../src/history/migrations/v1.sql"))
+            .unwrap();
+        conn.execute_batch(include_str!("fixtures/history-v1.sql"))
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.pragma_update(None, "application_id", schema::APPLICATION_ID)
+            .unwrap();
+    }
+    let before: Vec<(i64, Option<String>, String, Option<String>)> = {
+        let conn = Connection::open(&path).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT id, task_id, task, summary FROM calls ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(before.len(), 8);
+
+    let h = History::open(&path).unwrap();
+    assert_eq!(
+        h.settings().unwrap().schema_version,
+        schema::SUPPORTED_VERSION
+    );
+    assert_eq!(h.integrity_check().unwrap(), "ok");
+    let all = h
+        .list(&HistoryFilter {
+            limit: MAX_PAGE,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(all.len(), before.len(), "no row lost");
+    for (id, task_id, task, summary) in &before {
+        let c = h.get(*id).unwrap();
+        assert_eq!((&c.task_id, &c.task, &c.summary), (task_id, task, summary));
+    }
+    let kind = |id: i64| {
+        let s = h.get(id).unwrap().status;
+        (s.kind_name(), s.word().to_owned())
+    };
+    assert_eq!(kind(1), ("service", "completed".into()));
+    assert_eq!(kind(2), ("service", "in_progress".into()));
+    assert_eq!(kind(3), ("local", "unknown_outcome".into()));
+    assert_eq!(kind(4), ("local", "not_placed".into()));
+    assert_eq!(kind(5), ("local", "sending".into()));
+    assert_eq!(
+        kind(6),
+        ("service", "not_placed".into()),
+        "the collision is the service's"
+    );
+    assert_eq!(kind(7), ("service", "cancelled".into()));
+    assert_eq!(kind(8), ("service", "failed".into()));
+    assert!(h.get(7).unwrap().origin.is_demo());
+    // The live calls are the service's live ones (the collision included: a word we do not
+    // know is followed for a while), and the interrupted attempt is found again.
+    let live: Vec<i64> = h.live().unwrap().iter().map(|c| c.id).collect();
+    assert_eq!(live, [2, 6, 8]);
+    let sending: Vec<i64> = h
+        .interrupted_attempts()
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(sending, [5]);
+    // The old attempt has no owner: it is recovered as an unknown outcome.
+    let recovered: Vec<i64> = h
+        .recover_interrupted()
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(recovered, [5]);
+    // Timelines keep every entry, each on its side.
+    assert_eq!(
+        statuses(&h, 1),
+        ["sending", "pending", "accepted", "in_progress", "completed"]
+    );
+    let tl6: Vec<(&str, String)> = h
+        .timeline(6)
+        .unwrap()
+        .iter()
+        .map(|e| (e.status.kind_name(), e.status.word().to_owned()))
+        .collect();
+    assert_eq!(
+        tl6,
+        [
+            ("local", "sending".to_owned()),
+            ("service", "pending".to_owned()),
+            ("service", "not_placed".to_owned())
+        ]
+    );
+    assert_eq!(h.timeline(3).unwrap()[1].status.kind_name(), "local");
+    // Search still finds by words, accents folded, and by digits.
+    assert_eq!(search(&h, "cafe"), [8]);
+    assert_eq!(search(&h, "2079460018"), [1]);
+    // The duplicate guard sees the collision as a placed call.
+    assert!(h
+        .find_recent_duplicate(
+            "+14155550127",
+            "Collision one",
+            Duration::MAX,
+            &Origin::Service(ORIGIN.into())
+        )
+        .unwrap()
+        .is_some());
+    drop(h);
+    // Opening again changes nothing.
+    let again = History::open(&path).unwrap();
+    assert_eq!(
+        again
+            .list(&HistoryFilter {
+                limit: MAX_PAGE,
+                ..Default::default()
+            })
+            .unwrap()
+            .len(),
+        8
+    );
+}

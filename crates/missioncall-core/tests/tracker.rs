@@ -11,8 +11,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use missioncall_core::call::{ServiceStatus, Tracking};
 use missioncall_core::calls::{CallRequest, Calls};
-use missioncall_core::history::{CallRecord, History};
+use missioncall_core::history::{CallRecord, History, NewAttempt};
 use missioncall_core::tracker::{Tracker, TrackerConfig, TrackerEvent};
 use tempfile::TempDir;
 use tokio::sync::broadcast;
@@ -401,4 +402,156 @@ async fn a_rejected_key_pauses_following_with_a_service_problem() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(sim.stats().gets, gets);
     tracker.shutdown().await;
+}
+
+/// Places a live call and makes a second call whose task the service does not know (every
+/// read of it is a 404).
+async fn one_live_and_one_unknown_to_the_service(
+    calls: &Calls,
+    history: &History,
+) -> (CallRecord, i64) {
+    let live = place(calls, MISSION).await;
+    let ghost = history
+        .insert_attempt(&NewAttempt {
+            phone_e164: SF,
+            phone_region: None,
+            task: "a task the service forgot",
+            origin: calls.origin(),
+        })
+        .unwrap();
+    history
+        .record_created(ghost, "65abc0000000000000000000", None, &svc("pending"))
+        .unwrap();
+    (live, ghost)
+}
+
+#[tokio::test]
+async fn a_task_given_up_stays_given_up_across_rescans_and_restarts() {
+    let sim = sim(0.01).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let calls = calls_on(&sim, history.clone(), quick_retries());
+    let (live, ghost) = one_live_and_one_unknown_to_the_service(&calls, &history).await;
+    let tracker = Tracker::start(calls.clone(), fast());
+    let mut rx = tracker.subscribe();
+    let up = next_update(&mut rx, Duration::from_secs(10)).await;
+    assert_eq!(up.id, ghost);
+    assert_eq!(up.tracking, Tracking::GivenUp);
+    assert!(up.error.as_deref().unwrap().contains("no longer knows"));
+    assert_eq!(history.get(ghost).unwrap().tracking, Tracking::GivenUp);
+    let followed: Vec<i64> = history.live().unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(followed, [live.id]);
+
+    // Rescans (the app asks for one each time its window gets the focus) do not revive it:
+    // the live call, polled every ~20 ms, is the witness that the loop went round many times.
+    for _ in 0..5 {
+        tracker.rescan();
+    }
+    let gets = sim.stats().gets;
+    until(
+        "the live call to be polled 10 more times",
+        Duration::from_secs(5),
+        || sim.stats().gets >= gets + 10,
+    )
+    .await;
+    assert_eq!(tracker.following(), 1, "only the live call");
+    tracker.shutdown().await;
+
+    // Nor does a restart.
+    let history = open(&dir);
+    let calls = calls_on(&sim, history.clone(), quick_retries());
+    let tracker = Tracker::start(calls, fast());
+    until(
+        "the restarted tracker to follow",
+        Duration::from_secs(2),
+        || tracker.following() == 1,
+    )
+    .await;
+    assert_eq!(history.get(ghost).unwrap().tracking, Tracking::GivenUp);
+    tracker.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_429_pauses_every_task_until_retry_after() {
+    let sim = sim(0.01).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let calls = calls_on(&sim, history.clone(), quick_retries());
+    place(&calls, MISSION).await;
+    place(&calls, "Ask whether the shop has size 42").await;
+    let tracker = Tracker::start(calls.clone(), fast());
+    until("both calls to be polled", Duration::from_secs(2), || {
+        sim.stats().gets >= 4
+    })
+    .await;
+    sim.inject(
+        Fault::new(FaultKind::RateLimited {
+            retry_after: RetryAfter::Seconds(2),
+        })
+        .on(Route::Get),
+    );
+    until("the 429 to be served", Duration::from_secs(2), || {
+        sim.pending_faults().is_empty()
+    })
+    .await;
+    let after_429 = sim.stats().gets;
+    let asked_at = Instant::now();
+    until("polling to resume", Duration::from_secs(5), || {
+        sim.stats().gets > after_429 + 1
+    })
+    .await;
+    // The limit is per key: neither call was asked about before Retry-After had passed (a
+    // request already on its way when the 429 came may land just after it).
+    assert!(
+        asked_at.elapsed() >= Duration::from_millis(1900),
+        "asked again after {:?}",
+        asked_at.elapsed()
+    );
+    assert_eq!(tracker.following(), 2);
+    tracker.shutdown().await;
+}
+
+#[tokio::test]
+async fn unreadable_answers_stop_that_task_without_touching_the_network_state() {
+    let sim = sim(0.01).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let calls = calls_on(&sim, history.clone(), quick_retries());
+    let rec = place(&calls, MISSION).await;
+    sim.inject(Fault::new(FaultKind::Garbage).on(Route::Get).times(1000));
+    let cfg = fast();
+    let limit = cfg.unreadable_limit;
+    let tracker = Tracker::start(calls.clone(), cfg);
+    let mut rx = tracker.subscribe();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let up = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match timeout(left, rx.recv()).await {
+            Ok(Ok(TrackerEvent::Updated(up))) => break *up,
+            Ok(Ok(other)) => panic!("only this task's update is expected, got {other:?}"),
+            Ok(Err(e)) => panic!("{e}"),
+            Err(_) => panic!("never gave up"),
+        }
+    };
+    assert_eq!(up.id, rec.id);
+    assert_eq!(up.tracking, Tracking::Unreadable);
+    assert!(up.error.as_deref().unwrap().contains("could not be read"));
+    assert_eq!(
+        up.status.word(),
+        "pending",
+        "the last status the service gave is kept"
+    );
+    assert_eq!(
+        sim.stats().gets,
+        u64::from(limit),
+        "one read per poll, {limit} in all"
+    );
+    assert_eq!(tracker.following(), 0);
+    assert!(history.live().unwrap().is_empty());
+    tracker.shutdown().await;
+}
+
+/// The service status `word`.
+fn svc(word: &str) -> ServiceStatus {
+    ServiceStatus::from_wire(word)
 }

@@ -26,7 +26,11 @@ CREATE INDEX calls_state_idx ON calls (local_state, service_status, created_at D
 CREATE INDEX calls_live_idx ON calls (id)
     WHERE task_id IS NOT NULL AND local_state IS NULL AND tracking = 'following' AND service_status NOT IN ('completed', 'cancelled');
 
+-- Timeline words: `sending` and `unknown_outcome` were always ours (no service says them);
+-- `not_placed` was ours unless the call has a task id (then the service said it).
 UPDATE status_events SET status = 'local:' || status
-    WHERE status IN ('sending', 'unknown_outcome', 'not_placed');
+    WHERE status IN ('sending', 'unknown_outcome')
+       OR (status = 'not_placed'
+           AND (SELECT task_id FROM calls WHERE calls.id = status_events.call_id) IS NULL);
 UPDATE status_events SET status = 'service:' || status
     WHERE status NOT LIKE 'local:%';
