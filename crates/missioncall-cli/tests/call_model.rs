@@ -104,7 +104,7 @@ fn an_attempt_being_sent_is_left_alone_however_old() {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
+    let child = cmd.spawn().unwrap();
     late.got_request
         .recv_timeout(Duration::from_secs(60))
         .expect("the create arrived");
