@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use missioncall_core::call::Origin;
 use missioncall_core::calls::{CallRequest, Calls, DUPLICATE_WINDOW};
 use missioncall_core::history::{History, HistoryFilter};
 use missioncall_core::Error;
@@ -442,4 +443,85 @@ async fn refresh_records_what_the_service_says() {
     assert_eq!(task.status.as_str(), "completed");
     assert_eq!(known.map(|k| k.id), Some(rec.id));
     assert!(e.calls.status_by_task_id("no such id").await.is_err());
+}
+
+/// A call is placed only with a confirmation the backend issued: once, before it expires, for
+/// the origin that issued it. Anything else sends nothing and writes nothing.
+#[tokio::test]
+async fn placing_needs_a_fresh_one_use_confirmation_of_this_origin() {
+    let sim = Sim::start(SimConfig {
+        speed: 0.01,
+        rate_limit: None,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = missioncall_core::clock::ManualClock::fixed();
+    let history = Arc::new(History::open_in_dir_with_clock(dir.path(), clock.clone()).unwrap());
+    let calls = Calls::real(
+        history.clone(),
+        client(&sim.base_url(), DEMO_KEY, Duration::from_secs(2)),
+    );
+
+    // Never issued.
+    let err = calls.place_confirmed("0123456789abcdef").await.unwrap_err();
+    assert!(matches!(err, Error::NotConfirmed), "{err:?}");
+
+    // Issued: it shows exactly what will be sent, and works once.
+    let c = calls.confirm(&req("020 7183 8750", MISSION)).unwrap_err();
+    assert!(
+        matches!(c, Error::InvalidPhone(_)),
+        "a national number needs its region"
+    );
+    let c = calls
+        .confirm(&CallRequest {
+            number: "020 7183 8750",
+            region: Some("GB"),
+            task: &format!("  {MISSION}  "),
+            force: false,
+        })
+        .unwrap();
+    assert_eq!((c.phone.e164.as_str(), c.task.as_str()), (LONDON, MISSION));
+    assert_eq!(rows(&history), 0, "confirming writes nothing");
+    assert_eq!(sim.stats().creates, 0, "confirming sends nothing");
+    let rec = calls.place_confirmed(&c.token).await.unwrap();
+    assert_eq!(rec.phone_e164, LONDON);
+    let again = calls.place_confirmed(&c.token).await.unwrap_err();
+    assert!(matches!(again, Error::NotConfirmed), "{again:?}");
+    assert_eq!(sim.stats().creates, 1);
+
+    // A duplicate needs its own confirmation with force.
+    let dup = calls.confirm(&req(LONDON, MISSION)).unwrap_err();
+    assert!(matches!(dup, Error::Duplicate { .. }), "{dup:?}");
+    let forced = calls
+        .confirm(&CallRequest {
+            force: true,
+            ..req(LONDON, MISSION)
+        })
+        .unwrap();
+    assert!(forced.force);
+
+    // Another origin's calls do not know this origin's tokens.
+    let other = Calls::new(
+        history.clone(),
+        client(&sim.base_url(), DEMO_KEY, Duration::from_secs(2)),
+        Origin::Demo,
+    );
+    let err = other.place_confirmed(&forced.token).await.unwrap_err();
+    assert!(matches!(err, Error::NotConfirmed), "{err:?}");
+    assert_eq!(sim.stats().creates, 1, "nothing more was sent");
+    assert_eq!(rows(&history), 1);
+
+    // The forced one still works where it was issued.
+    calls.place_confirmed(&forced.token).await.unwrap();
+    assert_eq!(sim.stats().creates, 2);
+
+    // Expired: five minutes is the limit.
+    let late = calls.confirm(&req(SF, MISSION)).unwrap();
+    clock.advance(chrono::Duration::minutes(5));
+    let err = calls.place_confirmed(&late.token).await.unwrap_err();
+    assert!(matches!(err, Error::NotConfirmed), "{err:?}");
+
+    assert_eq!(sim.stats().creates, 2, "nothing sent after expiry");
 }
