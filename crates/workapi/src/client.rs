@@ -119,26 +119,50 @@ impl ClientBuilder {
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", self.key.expose_secret()))
             .map_err(|_| Error::InvalidApiKey)?;
         auth.set_sensitive(true);
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .https_only(base.scheme() == "https")
-            .gzip(true)
-            .user_agent(self.user_agent)
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Build {
+        let make = |pooled: bool| {
+            let mut b = reqwest::Client::builder()
+                .use_rustls_tls()
+                .https_only(base.scheme() == "https")
+                .gzip(true)
+                .user_agent(self.user_agent.clone())
+                .connect_timeout(self.connect_timeout)
+                .timeout(self.timeout)
+                .redirect(reqwest::redirect::Policy::none());
+            // A service on this computer is never reached through a proxy: the request (and
+            // its key) would leave the machine in plain text. Remote services keep the
+            // system's proxy settings.
+            if is_loopback(&base) {
+                b = b.no_proxy();
+            }
+            if !pooled {
+                b = b.pool_max_idle_per_host(0);
+            }
+            b.build().map_err(|e| Error::Build {
                 message: e.to_string(),
-            })?;
+            })
+        };
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                http: make(true)?,
+                // A creation is a phone call: it goes on a fresh connection, never on a
+                // kept-alive one the server may have closed meanwhile (which would turn a
+                // refused write into a false "outcome unknown").
+                fresh: make(false)?,
                 base,
                 auth,
                 retry: self.retry,
             }),
         })
+    }
+}
+
+/// True when the address names this computer (a loopback IP or `localhost`).
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
     }
 }
 
@@ -154,16 +178,12 @@ pub fn check_base_url(raw: &str) -> Result<Url> {
             url: raw.to_owned(),
         });
     }
-    let loopback = match url.host() {
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => {
-            return Err(Error::InvalidBaseUrl {
-                url: raw.to_owned(),
-            })
-        }
-    };
+    if url.host().is_none() {
+        return Err(Error::InvalidBaseUrl {
+            url: raw.to_owned(),
+        });
+    }
+    let loopback = is_loopback(&url);
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}
@@ -188,6 +208,7 @@ pub fn check_base_url(raw: &str) -> Result<Url> {
 
 struct Inner {
     http: reqwest::Client,
+    fresh: reqwest::Client,
     base: Url,
     auth: HeaderValue,
     retry: RetryPolicy,
@@ -233,6 +254,7 @@ impl Client {
         Client {
             inner: Arc::new(Inner {
                 http: self.inner.http.clone(),
+                fresh: self.inner.fresh.clone(),
                 base: self.inner.base.clone(),
                 auth: self.inner.auth.clone(),
                 retry,
@@ -387,7 +409,7 @@ impl Tasks<'_> {
     /// a 5xx answer is [`Error::UnknownOutcome`]; an unreadable success answer is
     /// [`Error::Decode`] (the task was probably created: treat as an unknown outcome too).
     pub async fn create(&self, task: &NewTask) -> Result<Task> {
-        let http = &self.client.inner.http;
+        let http = &self.client.inner.fresh;
         let url = self.client.url(&[wire::TASKS_PATH]);
         let answer = self
             .client

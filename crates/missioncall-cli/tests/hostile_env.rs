@@ -1,0 +1,89 @@
+//! A hostile environment, through the real `missioncall` binary (issue 10): a proxy in the
+//! environment never sees a request to a service on this computer (it would carry the key in
+//! plain text), while a remote https service is still reached through it.
+
+mod common;
+
+use common::*;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A "proxy" on loopback that records the first line of whatever it is sent, answers 502 and
+/// closes.
+fn capturing_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let s2 = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            stream
+                .set_read_timeout(Some(Duration::from_secs(2)))
+                .unwrap();
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            s2.lock()
+                .unwrap()
+                .push(text.lines().next().unwrap_or("").to_owned());
+            let _ = stream.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+#[test]
+fn a_service_on_this_computer_is_never_reached_through_a_proxy() {
+    let sim = TestSim::new(1.0);
+    let (proxy, seen) = capturing_proxy();
+    let mut cli = Cli::for_sim(&sim);
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        cli.set(var, &proxy);
+    }
+    cli.run(&[
+        "call",
+        LONDON,
+        "Ask for the opening hours",
+        "--yes",
+        "--json",
+    ])
+    .expect(0);
+    let task_id = cli.history()[0]["task_id"].as_str().unwrap().to_owned();
+    cli.run(&["status", &task_id]).expect(0);
+    assert_eq!(sim.stats().creates, 1);
+    assert!(sim.stats().gets >= 1);
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "the proxy saw: {:?}",
+        seen.lock().unwrap()
+    );
+}
+
+#[test]
+fn a_remote_service_is_still_reached_through_the_systems_proxy() {
+    let (proxy, seen) = capturing_proxy();
+    let mut cli = Cli::bare();
+    cli.set("WORKAPI_API_KEY", DEMO_KEY);
+    cli.set("MISSIONCALL_BASE_URL", "https://api.workapi.test/api/v1");
+    cli.set("HTTPS_PROXY", &proxy);
+    // The proxy refuses the tunnel: nothing reached any service, and the CLI says so.
+    let run = cli.run(&["status", "65abc123def456789012aaaa", "--timeout", "5"]);
+    assert_ne!(run.code, 0);
+    let lines = seen.lock().unwrap().clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("CONNECT api.workapi.test:443")),
+        "the proxy saw: {lines:?}"
+    );
+}
