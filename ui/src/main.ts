@@ -28,6 +28,7 @@ function apply(first: BootResult): AppError | null {
   if (first.status === 'error') return first.error;
   // Sorted by name in Rust (accents folded), once.
   app.regions = first.data.regions;
+  app.statusChoices = first.data.statusChoices;
   applyTheme(first.data.settings.theme);
   app.mode = first.data.mode;
   return null;

@@ -52,6 +52,11 @@ test('place a call through the form', async ({ page }) => {
   await expect(dialog.getByTestId('confirm-international')).toHaveText('+44 20 7946 0958');
   await expect(dialog.getByTestId('confirm-country')).toContainText('United Kingdom (+44)');
   await expect(dialog.getByTestId('confirm-task')).toHaveText(task);
+  if (process.env.UI_SHOTS) await page.screenshot({ path: `${process.env.UI_SHOTS}/ui-confirm.png` });
+  // Reviewing asks the backend to confirm; nothing is placed yet.
+  expect(await invocations(page, 'confirm_call')).toEqual([
+    { args: { number: '+442079460958', region: 'GB', task, force: false } },
+  ]);
   expect(await invocations(page, 'place_call')).toHaveLength(0);
 
   await dialog.getByRole('button', { name: 'Place call' }).click();
@@ -60,7 +65,7 @@ test('place a call through the form', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Cancel call' })).toBeVisible();
 
   const placed = await invocations(page, 'place_call');
-  expect(placed).toEqual([{ args: { number: '+442079460958', region: 'GB', task, force: false } }]);
+  expect(placed).toEqual([{ token: expect.stringMatching(/^tok_/) }]);
 
   await page.getByRole('button', { name: 'Follow the call' }).click();
   await expect(page.getByRole('heading', { name: '+44 20 7946 0958' })).toBeVisible();
@@ -90,10 +95,84 @@ test('keyboard: Escape closes the confirmation, Enter places the call', async ({
   await expect(dialog.getByRole('button', { name: 'Place call' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('sent-panel')).toBeVisible();
+  const confirmed = await invocations(page, 'confirm_call');
+  expect(confirmed).toHaveLength(2);
+  expect(confirmed[1].args).toMatchObject({ number: '+14155550142', region: 'US', force: false });
+  expect(await invocations(page, 'place_call')).toHaveLength(1);
+});
+
+test('the confirmation shows what the backend will send, and places with its one-use token', async ({ page }) => {
+  await openApp(page, { hasKey: true });
+  await typeNumber(page, '020 7946 0958');
+  await page.getByLabel('What should the agent do?').fill('Ask about opening hours on Sunday');
+  // The backend's answer is what will be sent: the dialog shows it, not the form's copy.
+  await page.evaluate(() =>
+    window.__mock.patchNextConfirmation({
+      e164: '+442079460999',
+      international: '+44 20 7946 0999',
+      task: 'Ask about opening hours on Sunday (as the backend will send it)',
+    }),
+  );
+  await page.getByRole('button', { name: 'Review call' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Ready to place this call?' });
+  await expect(dialog.getByTestId('confirm-e164')).toHaveText('+442079460999');
+  await expect(dialog.getByTestId('confirm-international')).toHaveText('+44 20 7946 0999');
+  await expect(dialog.getByTestId('confirm-task')).toHaveText(
+    'Ask about opening hours on Sunday (as the backend will send it)',
+  );
+  // The number kind belongs to the number typed, not to this one: it is left out.
+  await expect(dialog.getByTestId('confirm-country')).toHaveText('United Kingdom (+44)');
+
+  await dialog.getByRole('button', { name: 'Place call' }).click();
+  await expect(page.getByTestId('sent-panel')).toContainText('+44 20 7946 0999');
+  await expect(page.getByTestId('sent-panel')).toContainText('(as the backend will send it)');
+  const [placed] = await invocations(page, 'place_call');
+  expect(placed.token).toMatch(/^tok_/);
+
+  // The token worked once; a reused or unknown token is refused and nothing is placed.
+  const refusals = await page.evaluate(async (used) => {
+    const invoke = (window as any).__TAURI_INTERNALS__.invoke as (c: string, a: unknown) => Promise<unknown>;
+    const out = [];
+    for (const token of [used, 'tok_never_issued']) {
+      try {
+        await invoke('place_call', { token });
+        out.push('placed');
+      } catch (e: any) {
+        out.push(e.kind);
+      }
+    }
+    return out;
+  }, placed.token);
+  expect(refusals).toEqual(['notConfirmed', 'notConfirmed']);
+  expect(await page.evaluate(() => window.__mock.lastCallId())).toBe(1);
+});
+
+test('an expired confirmation is said so, and the same call is confirmed again before placing', async ({ page }) => {
+  await openApp(page, { hasKey: true });
+  await typeNumber(page, '020 7946 0958');
+  await page.getByLabel('What should the agent do?').fill('Ask about opening hours on Sunday');
+  await page.getByRole('button', { name: 'Review call' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Ready to place this call?' });
+  await page.evaluate(() =>
+    window.__mock.failNext('place_call', {
+      kind: 'notConfirmed',
+      message:
+        'This call was not confirmed, or its confirmation expired. Nothing was sent. Review the call and confirm it again.',
+    }),
+  );
+  await dialog.getByRole('button', { name: 'Place call' }).click();
+  const notice = dialog.locator('[data-error-kind=notConfirmed]');
+  await expect(notice).toContainText('The call was not confirmed.');
+  await expect(notice).toContainText('its confirmation expired. Nothing was sent.');
+  await expect(page.getByTestId('sent-panel')).toHaveCount(0);
+
+  await dialog.getByRole('button', { name: 'Place call' }).click();
+  await expect(page.getByTestId('sent-panel')).toBeVisible();
+  const confirmed = await invocations(page, 'confirm_call');
   const placed = await invocations(page, 'place_call');
-  expect(placed).toHaveLength(1);
-  expect(placed[0].args.number).toBe('+14155550142');
-  expect(placed[0].args.region).toBe('US');
+  expect(confirmed).toHaveLength(2);
+  expect(placed).toHaveLength(2);
+  expect(placed[1].token).not.toBe(placed[0].token);
 });
 
 test('invalid numbers are blocked with a plain-language message', async ({ page }) => {
@@ -108,19 +187,19 @@ test('invalid numbers are blocked with a plain-language message', async ({ page 
   await expect(page.getByLabel('Phone number')).not.toHaveAttribute('aria-invalid', 'true');
 
   await page.getByRole('button', { name: 'Review call' }).click();
-  await expect(status).toContainText('That number is too short for United Kingdom.');
+  await expect(status).toContainText('This number is too short. Check that no digits are missing.');
   await expect(page.getByLabel('Phone number')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByLabel('Phone number')).toBeFocused();
   await expect(page.getByRole('dialog')).toBeHidden();
 
   await typeNumber(page, '020 7946 call me');
   await page.getByRole('button', { name: 'Review call' }).click();
-  await expect(status).toContainText('can only contain digits');
+  await expect(status).toContainText("This doesn't look like a phone number.");
   await expect(page.getByRole('dialog')).toBeHidden();
 
   await typeNumber(page, '+1 015 555 0100');
   await page.getByLabel('Phone number').blur();
-  await expect(status).toContainText('not a valid area code');
+  await expect(status).toContainText('This is not a valid phone number in United States.');
   await page.getByRole('button', { name: 'Review call' }).click();
   await expect(page.getByRole('dialog')).toBeHidden();
 
@@ -128,6 +207,7 @@ test('invalid numbers are blocked with a plain-language message', async ({ page 
   await page.getByRole('button', { name: 'Review call' }).click();
   await expect(status).toContainText('Enter the phone number to call.');
 
+  expect(await invocations(page, 'confirm_call')).toHaveLength(0);
   expect(await invocations(page, 'place_call')).toHaveLength(0);
   expect((await invocations(page, 'validate_phone')).length).toBeGreaterThan(0);
 });
@@ -144,7 +224,7 @@ test('an empty task is blocked', async ({ page }) => {
   expect(await invocations(page, 'place_call')).toHaveLength(0);
 });
 
-test('duplicate: "Call anyway" retries with force', async ({ page }) => {
+test('duplicate: "Call anyway" gets its own confirmation, then places with its token', async ({ page }) => {
   await openApp(page, {
     hasKey: true,
     calls: [{ number: '+442079460958', task: 'Ask about opening hours on Sunday', status: 'completed', minutesAgo: 3 }],
@@ -153,25 +233,60 @@ test('duplicate: "Call anyway" retries with force', async ({ page }) => {
   await page.getByRole('button', { name: 'Ask about opening hours on Sunday' }).click();
   await page.getByRole('button', { name: 'Review call' }).click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByRole('button', { name: 'Place call' }).click();
 
+  await expect(page.getByRole('dialog', { name: 'You already asked for this call' })).toBeVisible();
   const dup = dialog.getByTestId('duplicate');
   await expect(dup).toBeVisible();
-  await expect(dup).toContainText('You already asked for this same call');
-  await expect(dup).toContainText('You asked for the same call to +44 20 7946 0958 a few minutes ago.');
-  expect(await invocations(page, 'place_call')).toHaveLength(1);
+  await expect(dup).toContainText(
+    'You asked for this same call 3 minutes ago (call #1). Nothing was sent. To place it again anyway, confirm that you want a second call.',
+  );
+  await expect(dialog.getByRole('button', { name: 'Place call' })).toHaveCount(0);
+  expect(await invocations(page, 'place_call')).toHaveLength(0);
 
   await dialog.getByRole('button', { name: 'Call anyway' }).click();
+  // A confirmation of its own, from the backend, before anything is placed.
+  await expect(dialog.getByTestId('confirm-e164')).toHaveText('+442079460958');
+  await expect(dialog.getByTestId('confirm-task')).toHaveText('Ask about opening hours on Sunday');
+  await expect(dialog.getByTestId('confirm-second')).toContainText('This is a second call');
+  await expect(dialog.getByRole('button', { name: 'Place call' })).toBeFocused();
+  expect(await invocations(page, 'place_call')).toHaveLength(0);
+
+  await dialog.getByRole('button', { name: 'Place call' }).click();
   await expect(page.getByTestId('sent-panel')).toBeVisible();
-  const placed = await invocations(page, 'place_call');
-  expect(placed.map((p) => p.args.force)).toEqual([false, true]);
-  expect(placed[1].args).toEqual({ ...placed[0].args, force: true });
+  const confirmed = await invocations(page, 'confirm_call');
+  expect(confirmed.map((c) => c.args.force)).toEqual([false, true]);
+  expect(confirmed[1].args).toEqual({ ...confirmed[0].args, force: true });
+  expect(await invocations(page, 'place_call')).toHaveLength(1);
+});
+
+test('duplicate: "Don\'t call" places nothing, "View the first call" opens it', async ({ page }) => {
+  await openApp(page, {
+    hasKey: true,
+    calls: [{ number: '+442079460958', task: 'Ask about opening hours on Sunday', status: 'pending', minutesAgo: 1 }],
+  });
+  await typeNumber(page, '020 7946 0958');
+  await page.getByRole('button', { name: 'Ask about opening hours on Sunday' }).click();
+  await page.getByRole('button', { name: 'Review call' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByTestId('duplicate')).toContainText('1 minute ago (call #1)');
+  await dialog.getByRole('button', { name: "Don't call" }).click();
+  await expect(dialog).toBeHidden();
+
+  await page.getByRole('button', { name: 'Review call' }).click();
+  await dialog.getByRole('button', { name: 'View the first call' }).click();
+  await expect(page.getByRole('heading', { name: '+44 20 7946 0958' })).toBeVisible();
+  await expect(page.getByTestId('detail-status')).toContainText('Waiting for an agent');
+  expect(await invocations(page, 'place_call')).toHaveLength(0);
 });
 
 test('unknown outcome after sending: the detail explains, checks and dismisses', async ({ page }) => {
   await openApp(page, { hasKey: true, calls: sampleCalls() });
   await page.evaluate(() =>
-    window.__mock.failNext('place_call', { kind: 'unknownOutcome', message: 'No answer from WorkAPI.ai.' }),
+    window.__mock.failNext('place_call', {
+      kind: 'unknownOutcome',
+      message:
+        'The request to place call #2 was sent, but no answer came back (timed out). The call may or may not have been placed, so it was NOT sent again. It is kept in your history as "Outcome unknown".',
+    }),
   );
   await typeNumber(page, '+44 7700 900123');
   await page.getByLabel('What should the agent do?').fill('Ask if my order #1234 has shipped');
@@ -185,7 +300,7 @@ test('unknown outcome after sending: the detail explains, checks and dismisses',
   );
   await panel.getByLabel(/task id/).fill('nope');
   await panel.getByRole('button', { name: 'Check' }).click();
-  await expect(page.getByText('No task with that id was found')).toBeVisible();
+  await expect(page.getByText('The service has no task with this id.')).toBeVisible();
   expect(await invocations(page, 'check_unknown_outcome')).toEqual([{ id: 2, taskId: 'nope' }]);
 
   await panel.getByRole('button', { name: 'No call was made' }).click();
@@ -201,6 +316,13 @@ test('unknown outcome after sending: the detail explains, checks and dismisses',
   expect(await invocations(page, 'dismiss_unknown_outcome')).toEqual([{ id: 2 }]);
   // Nothing was ever re-placed by itself.
   expect(await invocations(page, 'place_call')).toHaveLength(1);
+  // With no call named in the error, the newest calls were read (no status filter) to find it.
+  expect((await invocations(page, 'list_history')).map((l) => l.query)).toContainEqual({
+    status: null,
+    search: null,
+    offset: 0,
+    limit: 50,
+  });
 });
 
 test('call again prefills the form', async ({ page }) => {
@@ -253,7 +375,12 @@ test('country picker: search by name or calling code, pick with the keyboard', a
 test('unknown outcome: the error names the kept call, and its detail opens directly', async ({ page }) => {
   await openApp(page, { hasKey: true, calls: sampleCalls() });
   await page.evaluate(() =>
-    window.__mock.failNext('place_call', { kind: 'unknownOutcome', message: 'No answer from WorkAPI.ai.', callId: 2 }),
+    window.__mock.failNext('place_call', {
+      kind: 'unknownOutcome',
+      message:
+        'The request to place call #2 was sent, but no answer came back (timed out). The call may or may not have been placed, so it was NOT sent again. It is kept in your history as "Outcome unknown".',
+      callId: 2,
+    }),
   );
   await typeNumber(page, '+44 7700 900123');
   await page.getByLabel('What should the agent do?').fill('Ask if my order #1234 has shipped');
@@ -261,6 +388,5 @@ test('unknown outcome: the error names the kept call, and its detail opens direc
   await page.getByRole('dialog').getByRole('button', { name: 'Place call' }).click();
   await expect(page.getByTestId('unknown-outcome')).toBeVisible();
   expect(await invocations(page, 'get_task')).toContainEqual({ id: 2 });
-  const lists = await invocations(page, 'list_history');
-  expect(lists.filter((l) => l.args?.query?.status === 'unknown_outcome')).toHaveLength(0);
+  expect(await invocations(page, 'list_history')).toHaveLength(0);
 });

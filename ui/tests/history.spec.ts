@@ -10,7 +10,7 @@ test('history: newest first, plain-word badges, raw unknown statuses, Check on u
   await page.getByRole('navigation').getByRole('button', { name: 'History' }).click();
   const rows = page.getByTestId('history-row');
   await expect(rows).toHaveCount(5);
-  await expect(rows.nth(0)).toContainText('failed');
+  await expect(rows.nth(0)).toContainText('Status: failed');
   await expect(rows.nth(1)).toContainText('On the call');
   await expect(rows.nth(2)).toContainText('Done');
   await expect(rows.nth(3)).toContainText('Outcome unknown');
@@ -52,7 +52,31 @@ test('status filter', async ({ page }) => {
   await expect(page.getByTestId('history-row')).toHaveCount(1);
   await expect(page.getByTestId('history-row')).toContainText('Done');
   const last = (await invocations(page, 'list_history')).at(-1)!;
-  expect(last.query).toMatchObject({ status: 'completed', offset: 0 });
+  // The status from boot's choices, sent back as it came.
+  expect(last.query).toMatchObject({ status: { kind: 'service', state: 'completed' }, offset: 0 });
+
+  // The choices are the backend's, in its order, with its words.
+  await expect(page.getByLabel('Status').locator('option')).toHaveText([
+    'All',
+    'Waiting for an agent',
+    'Agent assigned',
+    'On the call',
+    'Done',
+    'Cancelled',
+    'Outcome unknown',
+    'Not placed',
+    'Demo ended',
+  ]);
+  await page.getByLabel('Status').selectOption({ label: 'Outcome unknown' });
+  await expect(page.getByTestId('history-row')).toHaveCount(1);
+  await expect(page.getByTestId('history-row')).toContainText('Ask if my order #1234 has shipped');
+  expect((await invocations(page, 'list_history')).at(-1)!.query.status).toEqual({
+    kind: 'local',
+    state: 'unknownOutcome',
+  });
+  await page.getByLabel('Status').selectOption({ label: 'All' });
+  await expect(page.getByTestId('history-row')).toHaveCount(4);
+  expect((await invocations(page, 'list_history')).at(-1)!.query.status).toBeNull();
 });
 
 test('virtualised history: 100,000 rows keep the DOM small', async ({ page }) => {
@@ -110,4 +134,97 @@ test('a call placed elsewhere appears at the top without a reload', async ({ pag
   await expect(page.getByTestId('history-row')).toHaveCount(5);
   await expect(page.getByTestId('history-row').first()).toContainText('Confirm the delivery slot');
   await expect(page.getByTestId('history-count')).toHaveText('5 calls');
+});
+
+test('history looks for work done elsewhere when it opens and when the window gets the focus', async ({ page }) => {
+  await openApp(page, { hasKey: true, calls: sampleCalls() });
+  // Placed by the CLI before History opened: the sync on opening brings it in.
+  await page.evaluate(() =>
+    window.__mock.addQuietly({ number: '+33 1 23 45 67 89', task: 'Confirm the delivery slot', status: 'completed' }),
+  );
+  await page.getByRole('navigation').getByRole('button', { name: 'History' }).click();
+  await expect(page.getByTestId('history-row')).toHaveCount(5);
+  await expect(page.getByTestId('history-row').first()).toContainText('Confirm the delivery slot');
+  const syncs = await invocations(page, 'sync_history');
+  expect(syncs.length).toBeGreaterThanOrEqual(1);
+
+  // Placed while the window was in the background: coming back to it shows it.
+  await page.evaluate(() =>
+    window.__mock.addQuietly({ number: '+1 415 555 0100', task: 'Ask for a quote for the repair', status: 'completed' }),
+  );
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  await expect(page.getByTestId('history-row')).toHaveCount(6);
+  await expect(page.getByTestId('history-row').first()).toContainText('Ask for a quote for the repair');
+  expect((await invocations(page, 'sync_history')).length).toBeGreaterThan(syncs.length);
+  await expect(page.getByTestId('history-count')).toHaveText('6 calls');
+});
+
+const UNREADABLE =
+  "The service's answers about this call could not be read (expected value at line 1 column 1). It is no longer checked automatically; check it again later.";
+
+test('a call no longer followed shows why, and "Check again" asks its service', async ({ page }) => {
+  await openApp(page, {
+    hasKey: true,
+    calls: [
+      ...sampleCalls(),
+      {
+        number: '+44 20 7946 0555',
+        task: 'Ask whether the parcel can be left with a neighbour',
+        status: 'pending',
+        tracking: 'unreadable',
+        error: UNREADABLE,
+        refreshTo: 'in_progress',
+      },
+    ],
+  });
+  await page.getByRole('navigation').getByRole('button', { name: 'History' }).click();
+  const row = page.getByTestId('history-row').filter({ hasText: 'parcel' });
+  await expect(row).toContainText('Waiting for an agent');
+  await expect(row.getByTestId('tracking-label')).toHaveText('Could not be checked');
+  // Calls still followed say nothing of the kind.
+  await expect(page.getByTestId('tracking-label')).toHaveCount(1);
+  if (process.env.UI_SHOTS) await page.screenshot({ path: `${process.env.UI_SHOTS}/ui-history-unreadable.png` });
+
+  await row.locator('.row-main').click();
+  const section = page.getByTestId('tracking');
+  await expect(section.getByRole('heading')).toHaveText('Could not be checked');
+  await expect(section.getByTestId('tracking-error')).toHaveText(UNREADABLE);
+  if (process.env.UI_SHOTS) await page.screenshot({ path: `${process.env.UI_SHOTS}/ui-detail-unreadable.png` });
+
+  await section.getByRole('button', { name: 'Check again' }).click();
+  await expect(page.getByTestId('detail-status')).toContainText('On the call');
+  await expect(section).toHaveCount(0);
+  expect(await invocations(page, 'refresh_task')).toEqual([{ id: 5 }]);
+
+  // Back in the list, it is followed again.
+  await page.getByRole('button', { name: 'History' }).first().click();
+  await expect(row).toContainText('On the call');
+  await expect(page.getByTestId('tracking-label')).toHaveCount(0);
+});
+
+test('"Check again" on a demo call after the demo ended says why nothing was sent', async ({ page }) => {
+  await openApp(page, {
+    hasKey: true,
+    calls: [
+      {
+        number: '+44 20 7946 0555',
+        task: 'A demo call',
+        status: 'pending',
+        demo: true,
+        tracking: 'givenUp',
+        error:
+          'The service no longer knows this task, so it is no longer checked automatically. Check it again if you think it still exists.',
+      },
+    ],
+  });
+  await page.getByRole('navigation').getByRole('button', { name: 'History' }).click();
+  await expect(page.getByTestId('tracking-label')).toHaveText('No longer followed');
+  await page.getByTestId('history-row').locator('.row-main').click();
+  await page.getByTestId('tracking').getByRole('button', { name: 'Check again' }).click();
+  const notice = page.locator('[data-error-kind=otherOrigin]');
+  await expect(notice).toContainText('This call cannot be handled from here.');
+  await expect(notice).toContainText(
+    'Call #1 was a demo call, and the demo has ended. Nobody was called, so there is nothing to do.',
+  );
+  await expect(page.getByTestId('tracking')).toBeVisible();
 });

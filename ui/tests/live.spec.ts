@@ -116,12 +116,45 @@ test('offline banner follows network-state events', async ({ page }) => {
   await openApp(page, { hasKey: true });
   const banner = page.getByTestId('offline-banner');
   await expect(banner).toHaveCount(0);
-  await page.evaluate(() => window.__mock.emit('network-state', { online: false, message: null }));
+  await page.evaluate(() => window.__mock.emit('network-state', { connection: 'offline', message: null }));
   await expect(banner).toBeVisible();
   await expect(banner).toContainText(
     "You're offline. Calls in progress are still being followed; history stays available.",
   );
-  await page.evaluate(() => window.__mock.emit('network-state', { online: true, message: null }));
+  await expect(page.getByTestId('key-rejected-banner')).toHaveCount(0);
+  await page.evaluate(() => window.__mock.emit('network-state', { connection: 'online', message: null }));
+  await expect(banner).toHaveCount(0);
+});
+
+const KEY_REJECTED =
+  'The WorkAPI key was rejected. Check it in your WorkAPI account and set it again (in Settings, or with `missioncall key set`).';
+
+test('a refused key gets its own banner, which leads to the key field', async ({ page }) => {
+  await openApp(page, { hasKey: true });
+  const banner = page.getByTestId('key-rejected-banner');
+  await expect(banner).toHaveCount(0);
+  await page.evaluate((message) => window.__mock.emit('network-state', { connection: 'keyRejected', message }), KEY_REJECTED);
+  await expect(banner).toBeVisible();
+  await expect(banner).toContainText(
+    'Your WorkAPI key was refused: calls are not being checked. Open Settings to enter a valid key.',
+  );
+  await expect(banner).toContainText(KEY_REJECTED);
+  // Not mistaken for being offline.
+  await expect(page.getByTestId('offline-banner')).toHaveCount(0);
+
+  await banner.getByRole('button', { name: 'Open Settings' }).click();
+  await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
+  await expect(page.locator('#api-key')).toBeFocused();
+  await page.locator('#api-key').fill('sk_test_new_key_0042');
+  await page.getByRole('button', { name: 'Save key' }).click();
+  await expect(page.getByTestId('key-status')).toContainText('•••• 0042');
+  // The refusal was about the key replaced.
+  await expect(banner).toHaveCount(0);
+
+  // Refused again later: the banner comes back; the service reachable with a good key: it goes.
+  await page.evaluate((message) => window.__mock.emit('network-state', { connection: 'keyRejected', message }), KEY_REJECTED);
+  await expect(banner).toBeVisible();
+  await page.evaluate(() => window.__mock.emit('network-state', { connection: 'online', message: null }));
   await expect(banner).toHaveCount(0);
 });
 
@@ -144,7 +177,11 @@ test('demo-changed events update the mode', async ({ page }) => {
 test('errors by kind: unauthorized leads to Settings, offline says nothing was sent', async ({ page }) => {
   await openApp(page, { hasKey: true });
   await page.evaluate(() =>
-    window.__mock.failNext('place_call', { kind: 'offline', message: 'Could not reach api.workapi.ai.' }),
+    window.__mock.failNext('place_call', {
+      kind: 'offline',
+      message:
+        'Could not reach the service, and nothing was sent (connection refused). Check your internet connection and try again.',
+    }),
   );
   await page.getByLabel('Phone number').fill('020 7946 0958');
   await page.getByLabel('What should the agent do?').fill('Ask about opening hours on Sunday');
@@ -153,14 +190,14 @@ test('errors by kind: unauthorized leads to Settings, offline says nothing was s
   await dialog.getByRole('button', { name: 'Place call' }).click();
   const offline = dialog.locator('[data-error-kind=offline]');
   await expect(offline).toContainText('Nothing was sent. Check your connection and try again.');
-  await expect(offline).toContainText('Could not reach api.workapi.ai.');
+  await expect(offline).toContainText('Could not reach the service, and nothing was sent (connection refused).');
 
-  await page.evaluate(() =>
-    window.__mock.failNext('place_call', { kind: 'unauthorized', message: 'The key was rejected (401).' }),
-  );
+  await page.evaluate((message) => window.__mock.failNext('place_call', { kind: 'unauthorized', message }), KEY_REJECTED);
+  // Trying again: the first token was used, so the same call is confirmed again first.
   await dialog.getByRole('button', { name: 'Place call' }).click();
   const unauthorized = dialog.locator('[data-error-kind=unauthorized]');
-  await expect(unauthorized).toContainText('The key was rejected (401).');
+  await expect(unauthorized).toContainText(KEY_REJECTED);
+  expect(await invocations(page, 'confirm_call')).toHaveLength(2);
   await unauthorized.getByRole('button', { name: 'Open Settings' }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();

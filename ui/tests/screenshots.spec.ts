@@ -17,7 +17,21 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.getByRole('button', { name: /Enter your API key/ }).click();
     await shot('1b-first-run-key');
 
-    await openApp(page, { demo: true, calls: sampleCalls() });
+    await openApp(page, {
+      demo: true,
+      calls: [
+        ...sampleCalls(),
+        {
+          number: '+44 20 7946 0555',
+          task: 'Ask whether the parcel can be left with a neighbour',
+          status: 'pending',
+          tracking: 'unreadable',
+          error:
+            "The service's answers about this call could not be read (expected value at line 1 column 1). It is no longer checked automatically; check it again later.",
+          refreshTo: 'in_progress',
+        },
+      ],
+    });
     await typeNumber(page, '020 7946 0958');
     await page.getByLabel('What should the agent do?').fill('Book a table for 4 at 7pm tonight, under the name Sam.');
     await page.waitForTimeout(300);
@@ -33,6 +47,10 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.getByRole('button', { name: 'History' }).click();
     await page.waitForTimeout(200);
     await shot('5-history');
+    await page.getByTestId('history-row').filter({ hasText: 'parcel' }).locator('.row-main').click();
+    await page.waitForTimeout(200);
+    await shot('5b-not-followed');
+    await page.getByRole('button', { name: 'History' }).first().click();
     await page.getByTestId('history-row').filter({ hasText: 'Pizzeria' }).locator('.row-main').click();
     await page.waitForTimeout(200);
     await shot('6-detail');
@@ -51,17 +69,34 @@ for (const scheme of ['light', 'dark'] as const) {
     await typeNumber(page, '020 7946 0958');
     await page.getByLabel('What should the agent do?').fill('Book a table for 4 at 7pm tonight, under the name Sam.');
     await page.getByRole('button', { name: 'Review call' }).click();
-    await page.getByRole('button', { name: 'Place call' }).click();
     await page.getByTestId('duplicate').waitFor();
     await shot('9b-duplicate');
-    await page.getByRole('button', { name: "Don't call" }).click();
-    await page.evaluate(() => window.__mock.emit('network-state', { online: false, message: null }));
-    await page.evaluate(() => window.__mock.failNext('place_call', { kind: 'unauthorized', message: 'WorkAPI.ai answered 401 Unauthorized.' }));
+    await page.getByRole('button', { name: 'Call anyway' }).click();
+    await page.getByTestId('confirm-second').waitFor();
+    await shot('9c-second-call');
+    await page.getByRole('button', { name: 'Back to edit' }).click();
+    await page.evaluate(() => window.__mock.emit('network-state', { connection: 'offline', message: null }));
+    await page.evaluate(() =>
+      window.__mock.failNext('place_call', {
+        kind: 'unauthorized',
+        message:
+          'The WorkAPI key was rejected. Check it in your WorkAPI account and set it again (in Settings, or with `missioncall key set`).',
+      }),
+    );
     await page.getByRole('button', { name: 'Review call' }).click();
+    await page.getByRole('button', { name: 'Call anyway' }).click();
     await page.getByRole('button', { name: 'Place call' }).click();
     await page.locator('[data-error-kind=unauthorized]').waitFor();
-    await shot('9c-unauthorized-offline');
+    await shot('9d-unauthorized-offline');
     await page.keyboard.press('Escape');
+    await page.evaluate(() =>
+      window.__mock.emit('network-state', {
+        connection: 'keyRejected',
+        message:
+          'The WorkAPI key was rejected. Check it in your WorkAPI account and set it again (in Settings, or with `missioncall key set`).',
+      }),
+    );
+    await shot('9e-key-rejected');
     await page.setViewportSize({ width: 640, height: 800 });
     await page.getByRole('button', { name: 'History' }).click();
     await page.getByTestId('history-row').filter({ hasText: 'Pizzeria' }).locator('.row-main').click();

@@ -52,13 +52,68 @@ test('settings: insecure base URL is refused with its message; theme applies', a
   await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
   await page.getByLabel('WorkAPI.ai address').fill('http://evil.example.com');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await expect(page.locator('[data-error-kind=insecureUrl]')).toContainText('Use an https:// address');
+  await expect(page.locator('[data-error-kind=insecureUrl]')).toContainText(
+    'The service address must start with https:// (plain http is only allowed for this computer',
+  );
 
   await page.getByRole('radio', { name: 'Dark' }).check();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await page.getByRole('radio', { name: /Only results/ }).check();
   const saved = (await invocations(page, 'set_settings')).at(-1)!.settings;
   expect(saved).toMatchObject({ theme: 'dark', notifications: 'results', baseUrl: 'https://api.workapi.ai' });
+});
+
+test('settings: a key belongs to its address; a new address has none until one is entered', async ({ page }) => {
+  await openApp(page, { hasKey: true, last4: 'AB12' });
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByTestId('key-status')).toContainText('•••• AB12');
+  await expect(page.getByTestId('no-key-for-address')).toHaveCount(0);
+
+  await page.getByLabel('WorkAPI.ai address').fill('https://eu.workapi.example');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const note = page.getByTestId('no-key-for-address');
+  await expect(note).toHaveText('No key is stored for this address yet. Enter the key issued for this service.');
+  await expect(page.getByTestId('key-status')).toContainText('No key saved');
+  await expect(page.getByTestId('mode-pill')).toContainText('No API key');
+  expect((await invocations(page, 'key_status')).length).toBe(2);
+  if (process.env.UI_SHOTS) {
+    await page.getByRole('button', { name: 'Enter the key for this address' }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${process.env.UI_SHOTS}/ui-settings-new-address.png` });
+  }
+  // Said where the address was changed too, with a way to the key field.
+  await page.getByRole('button', { name: 'Enter the key for this address' }).click();
+  await expect(page.locator('#api-key')).toBeFocused();
+
+  await page.locator('#api-key').fill('sk_test_eu_key_CD34');
+  await page.getByRole('button', { name: 'Save key' }).click();
+  await expect(page.getByTestId('key-status')).toContainText('•••• CD34');
+  await expect(note).toHaveCount(0);
+
+  // Back to the first address: its own key is still there.
+  await page.getByLabel('WorkAPI.ai address').fill('https://api.workapi.ai');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByTestId('key-status')).toContainText('•••• AB12');
+  await expect(note).toHaveCount(0);
+});
+
+test('settings: an invalid default country is shown next to that field, as what it is', async ({ page }) => {
+  await openApp(page, { hasKey: true });
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+  await page.evaluate(() =>
+    window.__mock.failNext('set_settings', {
+      kind: 'invalidSettings',
+      message: '"XK" is not a country MissionCall knows. Pick your default country from the list.',
+    }),
+  );
+  await page.getByLabel('Default country for new calls').selectOption({ label: 'France (+33)' });
+  const notice = page.locator('#default-region-error [data-error-kind=invalidSettings]');
+  await expect(notice).toContainText('A setting needs a change.');
+  await expect(notice).toContainText('"XK" is not a country MissionCall knows.');
+  await expect(page.getByText('That phone number cannot be called.')).toHaveCount(0);
+  await expect(page.getByLabel('Default country for new calls')).toHaveAttribute('aria-invalid', 'true');
+
+  await page.getByLabel('Default country for new calls').selectOption({ label: 'Ireland (+353)' });
+  await expect(notice).toHaveCount(0);
 });
 
 const PAYLOADS = xssPayloads();
@@ -72,6 +127,8 @@ test('XSS corpus renders as literal text everywhere', async ({ page }) => {
         number: '+442079460958',
         task: `Task ${all}`,
         status: 'completed',
+        // Long enough ago not to be a duplicate of the call placed again below.
+        minutesAgo: 60,
         summary: `Summary ${all}`,
         error: `Error ${all}`,
         transcript: null,
@@ -115,7 +172,8 @@ test('XSS corpus renders as literal text everywhere', async ({ page }) => {
 
   expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
   const allowed = new Set([
-    'boot', 'app_mode', 'get_settings', 'list_history', 'get_task', 'validate_phone', 'place_call',
+    'boot', 'app_mode', 'get_settings', 'list_history', 'sync_history', 'get_task', 'validate_phone',
+    'confirm_call', 'place_call',
     'ui_ready', // the readiness signal the first screen always sends
   ]);
   const unexpected = (await commandNames(page)).filter((c) => !allowed.has(c));

@@ -16,6 +16,7 @@ test('the first screen uses the answer asked for before the script loaded', asyn
       mode: { demo: true, hasKey: false, baseUrl: 'http://127.0.0.1:9', defaultRegion: 'FR', firstRun: false },
       regions: [{ code: 'FR', callingCode: 33, name: 'France' }],
       settings: { baseUrl: 'https://api.workapi.ai', defaultRegion: null, notifications: 'all', theme: 'dark' },
+      statusChoices: [{ status: { kind: 'service', state: 'completed' }, label: 'Done' }],
     });
   });
   // The fake backend would say "first run, light theme": the early answer wins.

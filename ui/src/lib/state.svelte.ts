@@ -3,7 +3,7 @@
 //! It never talks to Rust itself; components call `commands` and write results here.
 
 import { SvelteMap } from 'svelte/reactivity';
-import type { AppMode, CallSummary, Region } from './bindings';
+import type { AppMode, CallSummary, Connection, Region, StatusChoice } from './bindings';
 
 export type View =
   | { name: 'new' }
@@ -15,13 +15,19 @@ export type Prefill = { number: string; task: string };
 
 export const app = $state({
   mode: null as AppMode | null,
-  online: true,
-  offlineMessage: null as string | null,
+  /** How the service can be reached, from `network-state` events. */
+  connection: 'online' as Connection,
+  /** The backend's words about it (why offline, why the key was refused), if any. */
+  connectionMessage: null as string | null,
   view: { name: 'new' } as View,
   /** Set once the user picked a way in on the first-run screen (the flag from Rust may lag). */
   leftFirstRun: false,
   prefill: null as Prefill | null,
   regions: [] as Region[],
+  /** The history filter's statuses, in order, with their plain words (from `boot`). */
+  statusChoices: [] as StatusChoice[],
+  /** Bumped after each `syncHistory`: an open history list reloads what it shows. */
+  historySyncs: 0,
   /** Text read out by the polite live region. */
   announcement: '',
 });

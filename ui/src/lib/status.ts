@@ -1,50 +1,28 @@
-//! Plain words for call statuses and number kinds. Unknown raw values are shown as they are.
+//! Status helpers that need no words of their own, and plain words for number kinds.
+//!
+//! A call's status words, labels, colours and what can be done with it are the core's: the UI
+//! reads them from `CallSummary` (`statusLabel`, `tone`, `live`, `cancellable`, ...) and from
+//! `Boot.statusChoices`, and never spells a status out. Statuses are compared only as whole
+//! values, with `sameStatus`.
 
-const STATUS_WORDS = new Map<string, string>([
-  ['pending', 'Waiting for an agent'],
-  ['accepted', 'Agent assigned'],
-  ['in_progress', 'On the call'],
-  ['completed', 'Done'],
-  ['cancelled', 'Cancelled'],
-  ['unknown_outcome', 'Outcome unknown'],
-  ['sending', 'Sending…'],
-  ['not_placed', 'Not placed'],
-]);
+import type { CallStatus } from './bindings';
 
-export type Tone = 'wait' | 'live' | 'ok' | 'muted' | 'warn' | 'bad';
-
-const TONES = new Map<string, Tone>([
-  ['pending', 'wait'],
-  ['accepted', 'wait'],
-  ['sending', 'wait'],
-  ['in_progress', 'live'],
-  ['completed', 'ok'],
-  ['cancelled', 'muted'],
-  ['not_placed', 'muted'],
-  ['unknown_outcome', 'warn'],
-]);
-
-export function statusLabel(status: string): string {
-  return STATUS_WORDS.get(status) ?? status;
+/** The same value with its object keys sorted, so that key order never matters. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as Record<string, unknown>)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
 }
 
-export function statusTone(status: string): Tone {
-  return TONES.get(status) ?? 'bad';
-}
-
-/** Statuses offered in the history filter, in the order a person thinks of them. */
-export const FILTER_STATUSES = [
-  'pending',
-  'accepted',
-  'in_progress',
-  'completed',
-  'cancelled',
-  'unknown_outcome',
-  'not_placed',
-] as const;
-
-export function isCancellableStatus(status: string): boolean {
-  return status === 'pending' || status === 'accepted';
+/** True when two statuses are the same (compared structurally, as the core sent them). */
+export function sameStatus(a: CallStatus | null | undefined, b: CallStatus | null | undefined): boolean {
+  return JSON.stringify(canonical(a ?? null)) === JSON.stringify(canonical(b ?? null));
 }
 
 const KIND_WORDS = new Map<string, string>([
