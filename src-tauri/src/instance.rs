@@ -73,12 +73,13 @@ impl Primary {
 
 /// Claims `dir` (created if needed) for this process.
 pub fn claim(dir: &Path) -> io::Result<Claim> {
-    std::fs::create_dir_all(dir)?;
-    let lock = File::options()
+    missioncall_core::private_fs::create_dir(dir)?;
+    let lock = missioncall_core::private_fs::file_options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(dir.join(LOCK))?;
+    missioncall_core::private_fs::restrict_file(&dir.join(LOCK))?;
     let socket = socket_path(dir);
     if try_lock(&lock)? {
         let listener = listen(&socket)
@@ -104,7 +105,9 @@ fn listen(socket: &Path) -> io::Result<UnixListener> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    UnixListener::bind(socket)
+    let listener = UnixListener::bind(socket)?;
+    missioncall_core::private_fs::restrict_file(socket)?;
+    Ok(listener)
 }
 
 /// `instance.sock` in `dir` when that path fits in a socket address; otherwise a name made from

@@ -80,9 +80,17 @@ fn navigation_allowed(url: &tauri::Url) -> bool {
 
 /// Where the history lives: `MISSIONCALL_DATA_DIR`, else the platform's data folder (the same
 /// rule as the CLI, so both share one history).
-fn data_dir() -> std::path::PathBuf {
+/// `None` when this account has no home folder: there is no shared fallback (a folder such as
+/// `/tmp/MissionCall` would be readable, or worse, prepared, by other users).
+fn data_dir() -> Option<std::path::PathBuf> {
     missioncall_core::history::default_data_dir()
-        .unwrap_or_else(|| std::env::temp_dir().join("MissionCall"))
+}
+
+fn no_data_dir() -> error::AppError {
+    error::AppError::new(
+        error::AppErrorKind::Storage,
+        "MissionCall found no folder of yours to keep its history in (this account has no home folder). Set MISSIONCALL_DATA_DIR to a folder only you can read, then start MissionCall again.",
+    )
 }
 
 /// Brings the window forward (another start of the app asked for it).
@@ -100,13 +108,14 @@ pub fn run() {
     let data_dir = data_dir();
     // One window per history: a second start shows the first one's window and ends here.
     #[cfg(target_os = "linux")]
-    let primary = match instance::claim(&data_dir) {
-        Ok(instance::Claim::First(primary)) => Some(primary),
-        Ok(instance::Claim::Other) => return,
-        Err(e) => {
+    let primary = match data_dir.as_deref().map(instance::claim) {
+        Some(Ok(instance::Claim::First(primary))) => Some(primary),
+        Some(Ok(instance::Claim::Other)) => return,
+        Some(Err(e)) => {
             eprintln!("MissionCall could not check for another open window ({e}); going on.");
             None
         }
+        None => None,
     };
     let builder = specta_builder::<tauri::Wry>();
     let demo_speed = std::env::var("MISSIONCALL_DEMO_SPEED")
@@ -153,7 +162,7 @@ pub fn run() {
             // Opened in the background: the window loads its page meanwhile.
             app.manage(Starting::spawn(move || {
                 AppState::new(
-                    data_dir,
+                    data_dir.ok_or_else(no_data_dir)?,
                     missioncall_core::secrets::Secrets::system(),
                     host,
                     demo_speed,

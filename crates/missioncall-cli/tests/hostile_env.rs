@@ -87,3 +87,83 @@ fn a_remote_service_is_still_reached_through_the_systems_proxy() {
         "the proxy saw: {lines:?}"
     );
 }
+
+/// Modes of the data folder and everything in it, relative to it.
+#[cfg(unix)]
+fn modes(dir: &std::path::Path) -> Vec<(String, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = vec![(
+        ".".to_owned(),
+        std::fs::metadata(dir).unwrap().permissions().mode() & 0o777,
+    )];
+    for p in files_under(dir) {
+        let m = std::fs::symlink_metadata(&p).unwrap().permissions().mode() & 0o777;
+        out.push((p.strip_prefix(dir).unwrap().display().to_string(), m));
+    }
+    for e in walk_dirs(dir) {
+        let m = std::fs::metadata(&e).unwrap().permissions().mode() & 0o777;
+        out.push((e.strip_prefix(dir).unwrap().display().to_string() + "/", m));
+    }
+    out
+}
+
+#[cfg(unix)]
+fn walk_dirs(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.push(e.path());
+            out.extend(walk_dirs(&e.path()));
+        }
+    }
+    out
+}
+
+/// Under umask 022 the history (numbers, transcripts), its WAL and SHM, and every other file
+/// in the data folder are readable by their owner only, and the folder is 0700.
+#[cfg(unix)]
+#[test]
+fn the_data_folder_is_private_whatever_the_umask() {
+    let sim = TestSim::new(1.0);
+    let cli = Cli::for_sim(&sim);
+    let data = cli.data_dir().join("fresh");
+    let run_022 = |args: &[&str]| {
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg("-c")
+            .arg("umask 022; exec \"$0\" \"$@\"")
+            .arg(BIN)
+            .args(args)
+            .env_clear()
+            .envs(cli.envs())
+            .env("MISSIONCALL_DATA_DIR", &data);
+        run_command(cmd, None)
+    };
+    run_022(&["call", LONDON, "Ask for the opening hours", "--yes"]).expect(0);
+    // Keep a reader open so the WAL and SHM files stay, then write again.
+    let reader = rusqlite::Connection::open(data.join("history.sqlite3")).unwrap();
+    let n: i64 = reader
+        .query_row("SELECT COUNT(*) FROM calls", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    run_022(&["call", LONDON, "Ask for the closing hours", "--yes"]).expect(0);
+    run_022(&["history"]).expect(0);
+    let seen = modes(&data);
+    let names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
+    for must in [
+        "history.sqlite3",
+        "history.sqlite3-wal",
+        "history.sqlite3-shm",
+        "owners/",
+    ] {
+        assert!(names.contains(&must), "{must} missing: {names:?}");
+    }
+    for (name, mode) in &seen {
+        let want = if name == "." || name.ends_with('/') {
+            0o700
+        } else {
+            0o600
+        };
+        assert_eq!(*mode, want, "{name} is {mode:o}: {seen:?}");
+    }
+    drop(reader);
+}

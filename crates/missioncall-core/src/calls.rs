@@ -289,7 +289,8 @@ impl Calls {
             }
         }
         if let Some(path) = &self.lost_ids_file {
-            if let Ok(mut f) = std::fs::OpenOptions::new()
+            let _ = crate::private_fs::restrict_file(path);
+            if let Ok(mut f) = crate::private_fs::file_options()
                 .create(true)
                 .append(true)
                 .open(path)

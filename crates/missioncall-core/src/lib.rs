@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod history;
 pub mod phone;
+pub mod private_fs;
 pub mod secrets;
 pub mod session;
 pub mod settings;

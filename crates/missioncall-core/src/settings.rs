@@ -100,7 +100,7 @@ impl Settings {
     /// Checks and writes the settings in `dir` atomically (write, sync, rename).
     pub fn save(&self, dir: &Path) -> Result<()> {
         let checked = self.validated()?;
-        std::fs::create_dir_all(dir).map_err(settings_err)?;
+        crate::private_fs::create_dir(dir).map_err(settings_err)?;
         let path = dir.join(FILE_NAME);
         let tmp: PathBuf = dir.join(format!("{FILE_NAME}.tmp"));
         let json = serde_json::to_vec_pretty(&checked).map_err(|e| Error::Settings {
@@ -108,7 +108,7 @@ impl Settings {
         })?;
         {
             use std::io::Write;
-            let mut f = std::fs::File::create(&tmp).map_err(settings_err)?;
+            let mut f = crate::private_fs::create_file(&tmp).map_err(settings_err)?;
             f.write_all(&json).map_err(settings_err)?;
             f.sync_all().map_err(settings_err)?;
         }
@@ -172,6 +172,12 @@ mod tests {
         assert_eq!(back.notifications, NotifyLevel::Results);
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
         assert!(!text.contains("key"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&dir.path().join(FILE_NAME)), 0o600);
+        }
     }
 
     #[test]

@@ -193,7 +193,7 @@ impl History {
 
     /// Like [`History::open_in_dir`], with a clock.
     pub fn open_in_dir_with_clock(dir: &Path, clock: SharedClock) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|source| HistoryError::CreateDir {
+        crate::private_fs::create_dir(dir).map_err(|source| HistoryError::CreateDir {
             path: dir.to_path_buf(),
             source,
         })?;

@@ -35,11 +35,15 @@ impl AttemptOwner {
     /// Takes a fresh owner id in `dir` (the history's folder) and holds its lock.
     pub fn acquire(dir: &Path) -> std::io::Result<AttemptOwner> {
         let owners = dir.join(OWNERS_DIR);
-        std::fs::create_dir_all(&owners)?;
+        crate::private_fs::create_dir(&owners)?;
         for _ in 0..8 {
             let id = format!("{:032x}", rand::random::<u128>());
             let path = owners.join(format!("{id}.lock"));
-            let file = match OpenOptions::new().write(true).create_new(true).open(&path) {
+            let file = match crate::private_fs::file_options()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
                 Ok(f) => f,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(e),

@@ -44,6 +44,32 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
         path: path.to_path_buf(),
         source,
     };
+    // The file (and so its -wal and -shm, which SQLite creates with the file's permissions)
+    // is readable by its owner only.
+    if !path.exists() {
+        crate::private_fs::file_options()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .or_else(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => Ok(std::fs::File::open(path)?),
+                _ => Err(e),
+            })
+            .map_err(|source| HistoryError::CreateDir {
+                path: path.to_path_buf(),
+                source,
+            })?;
+    }
+    for p in [
+        path.to_path_buf(),
+        wal_path(path, "-wal"),
+        wal_path(path, "-shm"),
+    ] {
+        crate::private_fs::restrict_file(&p).map_err(|source| HistoryError::CreateDir {
+            path: p.clone(),
+            source,
+        })?;
+    }
     let mut conn = Connection::open(path).map_err(open_err)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
 
@@ -88,6 +114,12 @@ pub(crate) fn open_connection(path: &Path) -> Result<Connection> {
         migrate(&mut conn)?;
     }
     Ok(conn)
+}
+
+fn wal_path(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    p.into()
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
