@@ -54,11 +54,12 @@ impl Notifier {
         Notifier { tx }
     }
 
-    /// Queues a notification; never blocks.
+    /// Queues a notification; never blocks. The body is escaped: servers that advertise
+    /// `body-markup` would otherwise read the service's text as markup.
     pub fn show(&self, title: &str, body: &str) {
         let _ = self.tx.send(Note {
-            title: title.to_owned(),
-            body: body.to_owned(),
+            title: missioncall_core::session::plain_line(title),
+            body: missioncall_core::session::freedesktop_body(body),
         });
     }
 }

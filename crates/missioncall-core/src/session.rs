@@ -691,6 +691,33 @@ pub fn same_address(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
+/// Text for a notification: control characters (newlines included) become spaces, and runs
+/// of blanks one space. The service's summary is untrusted text.
+pub fn plain_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A notification body for servers that read it as markup (freedesktop `body-markup`: GNOME,
+/// dunst): `&`, `<` and `>` escaped, so the text is shown as text and never as an image, a
+/// link or a tag.
+pub fn freedesktop_body(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in plain_line(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Title and body of a call's notification (see [`Manager::notification_text`]).
 pub fn notification_text(rec: &CallRecord) -> (String, String) {
     let number = crate::phone::display(&rec.phone_e164);
@@ -701,10 +728,29 @@ pub fn notification_text(rec: &CallRecord) -> (String, String) {
         .summary
         .as_deref()
         .and_then(|s| s.lines().map(str::trim).find(|l| !l.is_empty()));
-    let body = match (rec.status.is_completed(), first_line) {
+    let body: String = match (rec.status.is_completed(), first_line) {
         (true, Some(line)) => line.chars().take(200).collect(),
         (true, None) => "The call is done.".into(),
         _ => rec.task.chars().take(120).collect(),
     };
-    (title, body)
+    (plain_line(&title), plain_line(&body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notification_bodies_are_text_never_markup() {
+        let hostile =
+            "Done <img src=x onerror=alert(1)> & <a href=\"http://evil\">here</a>\u{7}\nnext";
+        let body = freedesktop_body(hostile);
+        assert_eq!(
+            body,
+            "Done &lt;img src=x onerror=alert(1)&gt; &amp; &lt;a href=\"http://evil\"&gt;here&lt;/a&gt; next"
+        );
+        assert!(!body.contains('<') && !body.contains('>'));
+        assert!(!body.chars().any(char::is_control));
+        assert_eq!(plain_line("a\u{0}b\r\n\tc"), "a b c");
+    }
 }
