@@ -353,35 +353,63 @@ fn history(g: &Global, status: Option<String>, search: Option<String>, limit: u3
 }
 
 fn validate(g: &Global, numbers: &[String], region: Option<&str>) -> Out {
-    let mut inputs: Vec<(Option<String>, String)> = Vec::new();
+    // (region of the line, the number as text, or why the line could not be read)
+    let mut inputs: Vec<(Option<String>, Result<String, String>)> = Vec::new();
     if numbers.len() == 1 && numbers[0] == "-" {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(|e| Failure::new(exit::USAGE, format!("Could not read stdin: {e}")))?;
-        for line in text.lines() {
+        // Each line on its own: one unreadable line gets its own answer, the others theirs.
+        for raw in bytes.split(|b| *b == b'\n') {
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let Ok(line) = std::str::from_utf8(raw) else {
+                inputs.push((
+                    None,
+                    Err("This line is not readable text (it is not UTF-8). Check the file's encoding.".into()),
+                ));
+                continue;
+            };
             match line.split_once('\t') {
                 Some((r, n)) => inputs.push((
                     Some(r.trim().to_owned()).filter(|r| !r.is_empty()),
-                    n.to_owned(),
+                    Ok(n.to_owned()),
                 )),
-                None => inputs.push((None, line.to_owned())),
+                None => inputs.push((None, Ok(line.to_owned()))),
             }
         }
+        // A final newline ends the last line; it does not start an empty one.
+        if bytes.ends_with(b"\n") {
+            inputs.pop();
+        }
     } else {
-        inputs.extend(numbers.iter().map(|n| (None, n.clone())));
+        inputs.extend(numbers.iter().map(|n| (None, Ok(n.clone()))));
     }
     let mut all_valid = true;
     for (line_region, number) in &inputs {
         let r = line_region.as_deref().or(region);
-        let check = phone::check(number, r);
+        let mut check = match number {
+            Ok(n) => phone::check(n, r),
+            Err(reason) => phone::PhoneCheck {
+                input: String::new(),
+                valid: false,
+                e164: None,
+                region: None,
+                kind: None,
+                national: None,
+                international: None,
+                reason: Some(reason.clone()),
+            },
+        };
+        // Nothing raw reaches the terminal: control characters are shown as escapes.
+        check.input = printable(&check.input);
         all_valid &= check.valid;
         if g.json {
             json_line(&check);
         } else if check.valid {
             println!(
                 "ok    {:<24} {}  ({}{})",
-                number,
+                check.input,
                 check.e164.as_deref().unwrap_or(""),
                 check.region.as_deref().unwrap_or("?"),
                 check
@@ -393,7 +421,7 @@ fn validate(g: &Global, numbers: &[String], region: Option<&str>) -> Out {
         } else {
             println!(
                 "error {:<24} {}",
-                number,
+                check.input,
                 check.reason.as_deref().unwrap_or("not valid")
             );
         }
@@ -403,6 +431,20 @@ fn validate(g: &Global, numbers: &[String], region: Option<&str>) -> Out {
     } else {
         exit::INVALID_INPUT
     })
+}
+
+/// `text` with control characters written as `\u{..}` escapes, so that nothing it holds can
+/// move the cursor, ring the bell or change the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_unicode().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 fn key(g: &Global, action: KeyAction) -> Out {

@@ -167,3 +167,46 @@ fn the_data_folder_is_private_whatever_the_umask() {
     }
     drop(reader);
 }
+
+/// `validate -` answers each line on its own: a line that is not UTF-8 is invalid with a
+/// reason, the others are checked, and no control byte reaches the terminal.
+#[test]
+fn validate_answers_each_line_and_echoes_nothing_raw() {
+    let cli = Cli::bare();
+    let mut input = Vec::new();
+    input.extend_from_slice(b"+442071838750\n");
+    input.extend_from_slice(b"+44 20 \xff\xfe 7183 8750\n");
+    input.extend_from_slice(b"\x1b[31m+14155552671\x00\x07\n");
+    input.extend_from_slice(b"GB\t020 7183 8750\r\n");
+    let run = run_command(
+        {
+            let mut c = cli.command(&["validate", "-", "--json"]);
+            c.stdin(std::process::Stdio::piped());
+            c
+        },
+        Some(&input),
+    );
+    assert_eq!(run.code, 3, "one line is invalid: {}", run.stderr);
+    let lines: Vec<serde_json::Value> = run.json_lines();
+    assert_eq!(lines.len(), 4, "{}", run.stdout);
+    assert_eq!(lines[0]["valid"], true);
+    assert_eq!(lines[1]["valid"], false);
+    assert!(lines[1]["reason"].as_str().unwrap().contains("UTF-8"));
+    assert_eq!(lines[2]["valid"], false);
+    assert_eq!(lines[3]["valid"], true);
+    assert_eq!(lines[3]["e164"], "+442071838750");
+    // Plain output too: no raw escape, NUL or bell byte anywhere.
+    let plain = run_command(
+        {
+            let mut c = cli.command(&["validate", "-"]);
+            c.stdin(std::process::Stdio::piped());
+            c
+        },
+        Some(&input),
+    );
+    for bad in ['\u{1b}', '\u{0}', '\u{7}'] {
+        assert!(!plain.stdout.contains(bad), "{:?}", plain.stdout);
+        assert!(!run.stdout.contains(bad));
+    }
+    assert_eq!(plain.stdout.lines().count(), 4, "{}", plain.stdout);
+}
