@@ -540,6 +540,8 @@ impl Manager {
         let speed = self.cfg.demo_speed;
         let sim = workapi_sim::Sim::start(workapi_sim::SimConfig {
             speed,
+            // Nothing in the app drives the demo from outside: no control API on its port.
+            control_api: false,
             ..workapi_sim::SimConfig::default()
         })
         .await

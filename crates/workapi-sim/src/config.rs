@@ -34,6 +34,9 @@ pub struct SimConfig {
     pub timings: Timings,
     /// Largest accepted request body in bytes; larger bodies get 413.
     pub max_body_bytes: usize,
+    /// Serve the control API under `/_sim` (fault injection, forced statuses). On for tests and
+    /// `missioncall sim`; off for the app's demo, where any local process could drive it.
+    pub control_api: bool,
 }
 
 impl Default for SimConfig {
@@ -48,6 +51,7 @@ impl Default for SimConfig {
             error_shape: ErrorShape::default(),
             timings: Timings::default(),
             max_body_bytes: 64 * 1024,
+            control_api: true,
         }
     }
 }

@@ -76,8 +76,12 @@ impl Sim {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let shared = Arc::new(Shared::new(&cfg, shutdown_rx.clone()));
 
-        let app = api::router()
-            .merge(control::router())
+        let routes = if cfg.control_api {
+            api::router().merge(control::router())
+        } else {
+            api::router()
+        };
+        let app = routes
             .fallback(api::not_found)
             .method_not_allowed_fallback(api::method_not_allowed)
             .with_state(shared.clone());
