@@ -210,3 +210,28 @@ fn validate_answers_each_line_and_echoes_nothing_raw() {
     }
     assert_eq!(plain.stdout.lines().count(), 4, "{}", plain.stdout);
 }
+
+/// Text after a number is never dropped to place the call.
+#[test]
+fn a_number_with_text_after_it_is_refused_and_nothing_is_sent() {
+    let sim = TestSim::new(1.0);
+    let cli = Cli::for_sim(&sim);
+    for bad in [
+        "+14155550100; rm -rf /",
+        "+14155550100;ext=1 2",
+        "+14155550100 then more",
+    ] {
+        let run = cli
+            .run(&["call", bad, "Ask about the parcel", "--yes"])
+            .expect(3);
+        if bad.contains(';') {
+            assert!(
+                run.stderr.contains("doesn't look like a phone number"),
+                "{bad}: {}",
+                run.stderr
+            );
+        }
+    }
+    assert_eq!(sim.stats().creates, 0);
+    assert!(cli.history().is_empty());
+}

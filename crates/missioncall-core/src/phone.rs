@@ -453,7 +453,13 @@ fn resolve_region(region: Option<&str>) -> Result<Option<country::Id>, InvalidPh
 
 /// Strips what people add around numbers and keeps the digits (and a leading `+`).
 fn clean(text: &str) -> Result<Digits, InvalidPhone> {
-    let text = strip_prefix_ignore_case(text, "tel:").unwrap_or(text);
+    let uri = strip_prefix_ignore_case(text, "tel:");
+    let text = uri.unwrap_or(text);
+    // Parameters (`;ext=`, `;phone-context=`) belong to `tel:` URIs, and must be well formed:
+    // text after a number is never dropped ("+14155550100; rm -rf /" is not a number).
+    if text.contains(';') && (uri.is_none() || !uri_params_well_formed(text)) {
+        return Err(InvalidPhone::NotANumber);
+    }
     let (number, context) = split_uri_params(text);
 
     let mut out = Digits {
@@ -513,6 +519,19 @@ fn split_uri_params(text: &str) -> (&str, Option<String>) {
         .map(|ctx| ctx.chars().filter(char::is_ascii_digit).collect::<String>())
         .filter(|digits| !digits.is_empty() && digits.len() <= 3);
     (number, context)
+}
+
+/// Whether every `;` parameter of a `tel:` URI is `name` or `name=value` in RFC 3966's
+/// characters (no blanks, no quotes, nothing a shell or a person would add).
+fn uri_params_well_formed(text: &str) -> bool {
+    text.split(';').skip(1).all(|p| {
+        let (name, value) = p.split_once('=').unwrap_or((p, ""));
+        !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.!~*'()%+:&$[]/".contains(c))
+    })
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
@@ -775,6 +794,34 @@ fn main_metadata(code: u16) -> Option<&'static Metadata> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_after_a_number_is_never_dropped() {
+        for bad in [
+            "+14155550100; rm -rf /",
+            "+14155550100;ext=1 2",
+            "+14155550100;",
+            "tel:+14155550100; rm -rf /",
+            "tel:+14155550100;=x",
+            "tel:+14155550100;ext=1;\"x\"",
+        ] {
+            assert_eq!(
+                parse(bad, None).map(|p| p.e164),
+                Err(InvalidPhone::NotANumber),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            parse("tel:+1-415-555-2671;ext=42", None).unwrap().e164,
+            "+14155552671"
+        );
+        assert_eq!(
+            parse("tel:415-555-2671;phone-context=+1", None)
+                .unwrap()
+                .e164,
+            "+14155552671"
+        );
+    }
 
     #[test]
     fn cleans_what_people_type() {
