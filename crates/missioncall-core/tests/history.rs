@@ -1149,3 +1149,28 @@ fn a_version_1_history_is_migrated_with_nothing_lost() {
         8
     );
 }
+
+/// The search box cuts words as the index does: a symbol the index drops (`Ⓐ`, emoji) never
+/// hides every call, and quotes, `*`, `NEAR` and very long input keep working.
+#[test]
+fn one_odd_word_never_hides_every_call() {
+    let (_dir, h) = fresh();
+    let id = attempt(
+        &h,
+        LONDON,
+        "Ask the dentist about x² and the café NEAR the station",
+    );
+    for q in [
+        "dentist Ⓐ",
+        "dentist 🦷",
+        "Ⓐdentist",
+        "\"dentist\" NEAR(station",
+        "dent* cafe\u{301}",
+        "x²",
+    ] {
+        assert_eq!(search(&h, q), [id], "{q:?}");
+    }
+    assert!(search(&h, "dentist plumber").is_empty());
+    let long = format!("dentist {}", "Ⓐ".repeat(5_000));
+    assert_eq!(search(&h, &long), [id]);
+}

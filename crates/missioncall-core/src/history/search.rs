@@ -2,8 +2,11 @@
 //! numbers so that any run of their digits can be found.
 //!
 //! How it works:
-//! - The text is cut into words: runs of letters and digits; every other character (quotes,
-//!   `*`, `(`, `:`, `-`, `^`, punctuation, emoji) only separates words. Each word is then
+//! - The text is cut into words exactly as the index's tokenizer (FTS5 `unicode61`) cuts it:
+//!   runs of letters, numbers, marks and private-use characters (Unicode categories L*, N*, M*,
+//!   Co); every other character (quotes, `*`, `(`, `:`, `-`, `^`, punctuation, symbols such as
+//!   `Ⓐ`, emoji) only separates words. A word with no letter or number (marks alone) is dropped:
+//!   it would be an empty phrase that matches nothing and so hides every call. Each word is then
 //!   written as a quoted phrase with a prefix star (`"word"*`) and the words are joined with
 //!   `AND`. FTS5 operators typed by the user (`AND`, `OR`, `NOT`, `NEAR`) are therefore searched
 //!   as plain words, and no input can produce an FTS5 syntax error.
@@ -26,8 +29,8 @@ pub const MAX_WORD_CHARS: usize = 64;
 /// The FTS5 query for the user's search text, or `None` if it holds no word (no filter).
 pub(crate) fn fts_query(text: &str) -> Option<String> {
     let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+        .split(|c: char| !is_token_char(c))
+        .filter(|w| w.chars().any(is_word_char))
         .take(MAX_WORDS)
         .map(|w| w.chars().take(MAX_WORD_CHARS).collect())
         .collect();
@@ -36,6 +39,25 @@ pub(crate) fn fts_query(text: &str) -> Option<String> {
     }
     let parts: Vec<String> = words.iter().map(|w| word_query(w)).collect();
     Some(parts.join(" AND "))
+}
+
+/// A character the `unicode61` tokenizer keeps in a token (with `remove_diacritics`, marks are
+/// kept and folded into the letter before them).
+fn is_token_char(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
+    matches!(
+        c.general_category_group(),
+        GeneralCategoryGroup::Letter | GeneralCategoryGroup::Number | GeneralCategoryGroup::Mark
+    ) || c.general_category() == GeneralCategory::PrivateUse
+}
+
+/// A character that makes a token on its own (a letter, a number, private use).
+fn is_word_char(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
+    matches!(
+        c.general_category_group(),
+        GeneralCategoryGroup::Letter | GeneralCategoryGroup::Number
+    ) || c.general_category() == GeneralCategory::PrivateUse
 }
 
 fn word_query(word: &str) -> String {
@@ -82,8 +104,21 @@ mod tests {
     }
 
     #[test]
+    fn words_are_cut_as_the_index_cuts_them() {
+        // A symbol that looks like a letter is no word (the index drops it); superscripts and
+        // circled digits are numbers; a combining accent stays in its word.
+        assert_eq!(fts_query("dentist Ⓐ").as_deref(), Some("\"dentist\"*"));
+        assert_eq!(fts_query("x²y").as_deref(), Some("\"x²y\"*"));
+        assert_eq!(
+            fts_query("cafe\u{301}").as_deref(),
+            Some("\"cafe\u{301}\"*")
+        );
+        assert_eq!(fts_query("\u{301}"), None);
+    }
+
+    #[test]
     fn nothing_to_search() {
-        for t in ["", "   ", "\"\"", "*", "()", "-:^+", "☃ ☃"] {
+        for t in ["", "   ", "\"\"", "*", "()", "-:^+", "☃ ☃", "Ⓐ Ⓑ"] {
             assert_eq!(fts_query(t), None, "{t:?}");
         }
     }
