@@ -290,14 +290,100 @@ mod tests {
             .is_some());
     }
 
+    /// A keychain in memory that keeps entries across handles, as a real one does (keyring's
+    /// own mock forgets a value as soon as its entry handle is dropped).
+    #[derive(Clone, Default)]
+    struct Memory(Arc<std::sync::Mutex<std::collections::HashMap<(String, String), Vec<u8>>>>);
+
+    struct MemoryEntry(Memory, (String, String));
+
+    impl keyring::credential::CredentialApi for MemoryEntry {
+        fn set_secret(&self, secret: &[u8]) -> keyring::Result<()> {
+            let mut m = self.0 .0.lock().unwrap();
+            m.insert(self.1.clone(), secret.to_vec());
+            Ok(())
+        }
+        fn get_secret(&self) -> keyring::Result<Vec<u8>> {
+            let m = self.0 .0.lock().unwrap();
+            m.get(&self.1).cloned().ok_or(keyring::Error::NoEntry)
+        }
+        fn delete_credential(&self) -> keyring::Result<()> {
+            let mut m = self.0 .0.lock().unwrap();
+            m.remove(&self.1).map(|_| ()).ok_or(keyring::Error::NoEntry)
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
+    impl keyring::credential::CredentialBuilderApi for Memory {
+        fn build(
+            &self,
+            _target: Option<&str>,
+            service: &str,
+            user: &str,
+        ) -> keyring::Result<Box<keyring::Credential>> {
+            Ok(Box::new(MemoryEntry(
+                self.clone(),
+                (service.to_owned(), user.to_owned()),
+            )))
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
     #[test]
-    fn set_read_clear_within_one_entry_of_the_mock() {
-        // The mock keeps a value only inside one entry, so drive that entry directly.
-        let s = mock();
-        let entry = s.entry().unwrap();
-        assert!(matches!(entry.get_password(), Err(keyring::Error::NoEntry)));
-        entry.set_password("sk_live_abcdefgh1234").unwrap();
-        assert_eq!(entry.get_password().unwrap(), "sk_live_abcdefgh1234");
+    fn a_key_is_stored_read_back_masked_and_cleared_through_secrets() {
+        let store = Memory::default();
+        let s = Secrets::with_builder(Box::new(store.clone()));
+        let key = s.set_text("sk_live_abcdefgh1234").unwrap();
+        assert_eq!(key.last4().as_deref(), Some("1234"));
+        // Read back through a fresh handle on the same store.
+        let again = Secrets::with_builder(Box::new(store.clone()));
+        let (k, source) = again.load().unwrap().unwrap();
+        assert_eq!(k.expose_secret(), "sk_live_abcdefgh1234");
+        assert_eq!(source, KeySource::Keychain);
+        assert_eq!(
+            again.status().unwrap(),
+            KeyStatus {
+                set: true,
+                last4: Some("1234".into()),
+                source: Some(KeySource::Keychain)
+            }
+        );
+        assert!(again.clear().unwrap());
+        assert!(s.load().unwrap().is_none());
+        assert!(!s.clear().unwrap());
+    }
+
+    #[test]
+    fn each_service_address_has_its_own_key() {
+        let store = Memory::default();
+        let s = Secrets::with_builder(Box::new(store.clone()));
+        let published = s.for_address(workapi::DEFAULT_BASE_URL);
+        let local = s.for_address("http://127.0.0.1:8787/api/");
+        published.set_text("sk_live_published_0001").unwrap();
+        assert!(
+            local.load().unwrap().is_none(),
+            "another address has no key"
+        );
+        local.set_text("sk_live_local_000002").unwrap();
+        assert_eq!(
+            published.load().unwrap().unwrap().0.expose_secret(),
+            "sk_live_published_0001"
+        );
+        // The same address however it is written (a trailing slash), and the published
+        // address keeps the entry name of earlier versions.
+        let same = s.for_address("http://127.0.0.1:8787/api");
+        assert_eq!(
+            same.load().unwrap().unwrap().0.expose_secret(),
+            "sk_live_local_000002"
+        );
+        assert_eq!(published.user, KEYCHAIN_USER);
+        assert_ne!(local.user, KEYCHAIN_USER);
+        local.clear().unwrap();
+        assert!(published.load().unwrap().is_some());
     }
 
     #[test]

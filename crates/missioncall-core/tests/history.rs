@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use missioncall_core::call::{CallStatus, Origin, ServiceStatus};
+use missioncall_core::clock::ManualClock;
 use missioncall_core::history::{
     default_data_dir, schema, CallRecord, History, HistoryError, HistoryFilter, NewAttempt,
     FILE_NAME, MAX_PAGE,
@@ -15,6 +16,14 @@ const ORIGIN: &str =
     "https://api.workapi.ai/api/v1/workapi-ai/let-your-agent-make-a-phone-call-with-a-mission";
 const LONDON: &str = "+442079460018";
 const SF: &str = "+14155550123";
+
+/// A fresh history whose clock only moves when the test moves it.
+fn fresh_clocked() -> (TempDir, History, Arc<ManualClock>) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::fixed();
+    let h = History::open_in_dir_with_clock(dir.path(), clock.clone()).unwrap();
+    (dir, h, clock)
+}
 
 fn fresh() -> (TempDir, History) {
     let dir = tempfile::tempdir().unwrap();
@@ -137,7 +146,7 @@ fn wal_full_sync_foreign_keys_and_busy_timeout_are_in_effect() {
 
 #[test]
 fn full_lifecycle_with_timeline() {
-    let (_dir, h) = fresh();
+    let (_dir, h, clock) = fresh_clocked();
     let id = h
         .insert_attempt(&NewAttempt {
             phone_e164: LONDON,
@@ -172,7 +181,7 @@ fn full_lifecycle_with_timeline() {
         .expect("changed");
     assert_eq!(accepted.status.word(), "accepted");
     let first_seen = h.timeline(id).unwrap()[2].clone();
-    std::thread::sleep(Duration::from_millis(5));
+    clock.advance(chrono::Duration::milliseconds(5));
     assert_eq!(
         h.record_status("t-1", &svc("accepted"), None, None)
             .unwrap(),
@@ -722,7 +731,7 @@ fn page_size_is_capped() {
 
 #[test]
 fn duplicates_within_the_window() {
-    let (_dir, h) = fresh();
+    let (_dir, h, clock) = fresh_clocked();
     let hour = Duration::from_secs(3600);
     assert_eq!(
         h.find_recent_duplicate(
@@ -805,7 +814,7 @@ fn duplicates_within_the_window() {
         "not_placed is no duplicate"
     );
 
-    std::thread::sleep(Duration::from_millis(30));
+    clock.advance(chrono::Duration::milliseconds(30));
     assert_eq!(
         h.find_recent_duplicate(
             LONDON,
