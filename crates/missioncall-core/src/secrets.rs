@@ -292,8 +292,10 @@ mod tests {
 
     /// A keychain in memory that keeps entries across handles, as a real one does (keyring's
     /// own mock forgets a value as soon as its entry handle is dropped).
+    type Entries = std::collections::HashMap<(String, String), Vec<u8>>;
+
     #[derive(Clone, Default)]
-    struct Memory(Arc<std::sync::Mutex<std::collections::HashMap<(String, String), Vec<u8>>>>);
+    struct Memory(Arc<std::sync::Mutex<Entries>>);
 
     struct MemoryEntry(Memory, (String, String));
 
