@@ -3,12 +3,18 @@
 // call -> it reaches Done with a transcript; cancel a second one while pending; restart the
 // app and find both in history; start it again and see the open window come forward instead of a
 // second one. Then check the native notifications seen on D-Bus: one
-// Notify per status change of the first call. Started by tests/e2e/run.sh, which sets up the
-// display, the D-Bus session, the keychain, dunst, dbus-monitor and tauri-driver.
+// Notify per status change of the first call. Then each action goes to the call's own origin:
+// with a "real" service (a second simulator, run apart by `missioncall sim`, set in Settings
+// with its key in the keychain), a real call cancelled while in demo mode is cancelled at that
+// service; and a demo call still live when demo mode is left is closed out as a demo call,
+// with nothing sent anywhere. Started by tests/e2e/run.sh, which sets up the display, the
+// D-Bus session, the keychain, dunst, dbus-monitor, tauri-driver and that "real" simulator.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { WebDriver, sleep, lit } from './webdriver.mjs';
 
@@ -16,6 +22,10 @@ const DRIVER = process.env.WEBDRIVER_URL ?? 'http://127.0.0.1:4444';
 const APP = process.env.MISSIONCALL_APP;
 const NOTIFY_LOG = process.env.NOTIFY_LOG;
 const SHOTS = process.env.E2E_SHOTS;
+// The "real" service (a simulator in a process of its own, see run.sh), its key, and the CLI.
+const REAL_URL = process.env.E2E_REAL_BASE_URL;
+const REAL_KEY = process.env.E2E_REAL_KEY;
+const CLI = process.env.MISSIONCALL_CLI;
 
 const caps = { browserName: 'wry', 'tauri:options': { application: APP } };
 let driver;
@@ -37,6 +47,8 @@ after(async () => {
 
 const FIRST = { number: '4155552671', display: '+1 415-555-2671', task: 'Ask if my order #1234 has shipped [sim:goal_met]' };
 const SECOND = { number: '2025550143', display: '+1 202-555-0143', task: 'Book a table for 4 at 7pm tonight' };
+const REAL = { number: '3125550199', display: '+1 312-555-0199', task: 'Ask whether the plumber can come on Monday' };
+const DEMO = { number: '6175550123', display: '+1 617-555-0123', task: 'Ask whether the demo shop is open on Sunday' };
 
 async function placeCall(d, call) {
   await d.click("//nav//button[contains(., 'New call')]");
@@ -137,3 +149,173 @@ function notifyTitles(log) {
   }
   return titles;
 }
+
+/** Waits for `xpath`; on time-out the error carries what the window showed instead. */
+async function expectShown(d, xpath, timeoutMs, what) {
+  try {
+    return await d.waitFor(xpath, timeoutMs);
+  } catch (e) {
+    await shot(`failed-${what.replace(/\W+/g, '-')}`).catch(() => {});
+    const page = await d.pageText().catch(() => '(page unreadable)');
+    throw new Error(`${what}: ${e.message}\n--- the window showed ---\n${page.slice(0, 1500)}`);
+  }
+}
+
+/** The "real" simulator's request counters (its loopback control API, not counted in them). */
+async function realStats() {
+  const res = await fetch(new URL(REAL_URL).origin + '/_sim/stats');
+  assert.equal(res.status, 200, 'the real simulator answers /_sim/stats');
+  return res.json();
+}
+
+/** Asks the "real" service for a task through the CLI, with a data folder of its own. */
+function cliStatus(taskId) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'missioncall-cli-'));
+  try {
+    const r = spawnSync(CLI, ['status', taskId, '--json', '--base-url', REAL_URL], {
+      env: { ...process.env, WORKAPI_API_KEY: REAL_KEY, MISSIONCALL_DATA_DIR: dataDir },
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    assert.equal(r.status, 0, `missioncall status ${taskId}: ${r.stderr}${r.error ?? ''}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const modePill = (words) => `//*[@data-testid='mode-pill'][contains(., ${lit(words)})]`;
+const historyRow = (call) => `//*[@data-testid='history-row'][contains(., ${lit(call.display)})]`;
+
+/**
+ * Opens Settings and waits until it is whole: the key's status and the settings come in after
+ * the page shows, and each pushes the sections below it down, so a button found earlier could
+ * be clicked where it no longer is.
+ */
+async function openSettings(d) {
+  await d.click("//nav//button[contains(., 'Settings')]");
+  await d.waitFor("//h1[contains(., 'Settings')]");
+  await d.waitFor("//*[@data-testid='key-status'][not(contains(., 'Checking'))]");
+  await d.waitFor("//input[@id='base-url']");
+}
+
+async function openFromHistory(d, call) {
+  await d.click("//nav//button[contains(., 'History')]");
+  await d.click(`${historyRow(call)}//button[contains(@class, 'row-main')]`, 20000);
+  await d.waitFor(`//h1[contains(., ${lit(call.display)})]`);
+}
+
+/**
+ * Points the app at the "real" service: its address in Settings, then its key (stored in the
+ * session's gnome-keyring for that address). Leaves the app on the real service.
+ */
+async function useRealService(d) {
+  await openSettings(d);
+  const address = await d.exec("return document.getElementById('base-url').value");
+  if (address !== REAL_URL) {
+    await d.type("//input[@id='base-url']", REAL_URL);
+    await d.click("//form[.//input[@id='base-url']]//button[@type='submit']");
+    // A key belongs to its address: the new one has none yet.
+    await expectShown(d, "//*[@data-testid='no-key-for-address']", 10000, 'the address was saved');
+  }
+  await d.type("//input[@id='api-key']", REAL_KEY);
+  await d.click("//button[@type='submit'][contains(., 'Save key')]");
+  await expectShown(d, `//*[@data-testid='key-status'][contains(., ${lit(REAL_KEY.slice(-4))})]`, 10000, 'the key was saved');
+  await expectShown(d, modePill('Real calls'), 10000, 'the app uses the real service');
+  assert.equal((await d.findAll("//*[@data-testid='demo-banner']")).length, 0, 'no demo banner with a real service');
+}
+
+/** Starts demo mode from Settings. */
+async function startDemo(d) {
+  await openSettings(d);
+  await d.click("//button[contains(., 'Try the simulator')]");
+  await expectShown(d, "//*[@data-testid='demo-banner']", 10000, 'demo mode started');
+  await d.waitFor(modePill('Demo'));
+}
+
+/** A real call is still live at the real service (then the app may rightly read its status). */
+let realCallLive = false;
+
+const realSkip = !(REAL_URL && REAL_KEY && CLI) && 'no "real" simulator (run through tests/e2e/run.sh)';
+
+test('in demo mode, Cancel on a real call goes to its own (real) service', { skip: realSkip }, async () => {
+  const d = driver;
+  await useRealService(d);
+
+  // A real call: at speed 0.02 it waits for an agent for minutes.
+  await placeCall(d, REAL);
+  await expectShown(d, "//*[@data-testid='sent-panel'][contains(., 'Waiting for an agent')]", 20000, 'the real service took the call');
+  realCallLive = true;
+  const before = await realStats();
+  assert.equal(before.tasks_created, 1, `one task at the real service: ${JSON.stringify(before)}`);
+  assert.equal(before.cancels, 0);
+
+  await startDemo(d);
+
+  // The real call, opened from History and cancelled there.
+  await openFromHistory(d, REAL);
+  await expectShown(d, "//*[@data-testid='detail-status'][contains(., 'Waiting for an agent')]", 10000, 'the real call is still waiting');
+  assert.equal((await d.findAll("//*[contains(@class, 'demo-tag')]")).length, 0, 'the real call is not marked as a demo call');
+  const taskId = await d.text("//*[contains(@class, 'taskid')]/code");
+  assert.ok(taskId, 'the real call shows its task id');
+  await d.click("//main//button[contains(., 'Cancel call')]");
+  await expectShown(d, "//*[@data-testid='detail-status'][contains(., 'Cancelled')]", 20000, 'the real call was cancelled');
+  assert.equal((await d.findAll("//main//button[contains(., 'Cancel call')]")).length, 0, 'no Cancel button on a cancelled call');
+  await d.waitFor("//*[@data-testid='demo-banner']");
+  await shot('05-real-call-cancelled-in-demo');
+
+  // The real service itself says so (asked through the CLI), and heard exactly one cancel.
+  const st = cliStatus(taskId);
+  assert.equal(st.task_id, taskId);
+  assert.equal(st.status, 'cancelled', `the real task: ${JSON.stringify(st)}`);
+  realCallLive = false;
+  const after = await realStats();
+  assert.equal(after.cancels, 1, `one cancel reached the real service: ${JSON.stringify(after)}`);
+  assert.equal(after.tasks_created, 1, 'no second task at the real service');
+
+  // History agrees.
+  await d.click("//nav//button[contains(., 'History')]");
+  await d.waitFor(`${historyRow(REAL)}[contains(., 'Cancelled')]`, 10000);
+});
+
+test('leaving demo mode with a demo call live closes it out as a demo call, sending nothing', { skip: realSkip }, async () => {
+  const d = driver;
+  // Its own state: demo mode, with a key stored for the real service (the one the demo call
+  // must never be sent to).
+  if (!(await d.findAll(modePill('Demo'))).length) {
+    await useRealService(d);
+    await startDemo(d);
+  }
+  const before = await realStats();
+
+  // MISSIONCALL_DEMO_SPEED=3: the demo call is live for about 10 s, so demo mode is left at
+  // once, while it can still be cancelled.
+  await placeCall(d, DEMO);
+  await d.waitFor("//*[@data-testid='sent-panel']//button[contains(., 'Cancel call')]", 2000);
+  await openSettings(d);
+  await d.click("//button[contains(., 'Turn off demo mode')]");
+  // The key stored for the real address takes over.
+  await expectShown(d, modePill('Real calls'), 10000, 'demo mode ended');
+  assert.equal((await d.findAll("//*[@data-testid='demo-banner']")).length, 0, 'no demo banner after the demo');
+
+  await openFromHistory(d, DEMO);
+  await expectShown(d, "//*[@data-testid='detail-status'][contains(., 'Demo ended')]", 10000, 'the demo call was closed out');
+  await d.waitFor("//*[contains(@class, 'demo-tag')][contains(., 'Demo call')]");
+  assert.equal((await d.findAll("//main//button[contains(., 'Cancel call')]")).length, 0, 'no Cancel button on an ended demo call');
+  const page = await d.pageText();
+  assert.match(page, /Nobody was called/, 'the call says nobody was called');
+  const timeline = await d.text("//*[@data-testid='timeline']");
+  assert.match(timeline, /Demo ended/);
+  assert.doesNotMatch(timeline, /Done|Cancelled/, 'it ended as a demo call, not as a finished or cancelled one');
+  await shot('06-demo-call-ended');
+
+  // In History too: "Demo ended", marked Demo.
+  await d.click("//nav//button[contains(., 'History')]");
+  await d.waitFor(`${historyRow(DEMO)}[contains(., 'Demo ended')][.//*[contains(@class, 'demo-tag')]]`, 10000);
+
+  // Nothing about it reached the real service: no task created, no cancel, and no status read
+  // either when no real call is live there (the app then has nothing to ask it).
+  const after = await realStats();
+  const heard = (st) => ({ creates: st.creates, tasks_created: st.tasks_created, cancels: st.cancels, ...(realCallLive ? {} : { gets: st.gets }) });
+  assert.deepEqual(heard(after), heard(before), `the real service heard of the demo call: ${JSON.stringify({ before, after })}`);
+});
