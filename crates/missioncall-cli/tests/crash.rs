@@ -33,80 +33,38 @@
 //! happened so a change that widened the window would show. What it cannot check is the real
 //! service's behaviour, and a power cut (a SIGKILL does not lose the OS's page cache).
 //!
-//! The binary is `target/debug/missioncall`; it is built (`cargo build -p missioncall-cli`) when
-//! missing or older than the sources it is built from.
+//! It lives with the crate whose binary it kills (cargo builds that binary for it). The random
+//! choices (hang or not, when to kill) come from a seeded generator: the seed is printed, and
+//! `MISSIONCALL_CRASH_SEED=<seed>` replays a run's choices (the kills still land in real time).
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use missioncall_core::history::{History, HistoryFilter, MAX_PAGE};
-use rand::Rng;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use workapi_sim::{Fault, FaultKind, Route, Sim, SimConfig, DEMO_KEY};
 
 const CALIBRATION_RUNS: u32 = 3;
 const RUNS: u32 = 40;
 const MAX_KILL_DELAY_MS: u64 = 150;
-const TIME_BUDGET: Duration = Duration::from_secs(60);
+const TIME_BUDGET: Duration = Duration::from_secs(180);
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("crates/missioncall-core is two levels down")
-        .to_path_buf()
-}
+/// The CLI binary under test (cargo builds it for this crate's integration tests).
+const BIN: &str = env!("CARGO_BIN_EXE_missioncall");
 
-fn newest_source(root: &Path) -> SystemTime {
-    fn walk(dir: &Path, newest: &mut SystemTime) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, newest);
-            } else if p.extension().is_some_and(|x| x == "rs" || x == "toml") {
-                if let Ok(t) = e.metadata().and_then(|m| m.modified()) {
-                    *newest = (*newest).max(t);
-                }
-            }
-        }
+/// The seed of this run: `MISSIONCALL_CRASH_SEED` to replay one, else a fresh one (printed).
+fn seed() -> u64 {
+    match std::env::var("MISSIONCALL_CRASH_SEED") {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .expect("MISSIONCALL_CRASH_SEED must be a number"),
+        Err(_) => rand::random(),
     }
-    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let mut newest = modified(&root.join("Cargo.lock")).unwrap_or(SystemTime::UNIX_EPOCH);
-    for krate in ["missioncall-cli", "missioncall-core", "workapi"] {
-        let dir = root.join("crates").join(krate);
-        walk(&dir.join("src"), &mut newest);
-        if let Some(t) = modified(&dir.join("Cargo.toml")) {
-            newest = newest.max(t);
-        }
-    }
-    newest
-}
-
-/// The CLI binary, built first if it is missing or stale.
-fn cli_binary() -> PathBuf {
-    let root = workspace_root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("debug").join("missioncall");
-    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
-    if built.is_none_or(|t| t < newest_source(&root)) {
-        eprintln!("building {} (missing or stale)", bin.display());
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "missioncall-cli", "--bin", "missioncall"])
-            .current_dir(&root)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "cargo build -p missioncall-cli failed");
-    }
-    assert!(bin.is_file(), "no binary at {}", bin.display());
-    bin
 }
 
 /// How one run ended.
@@ -119,7 +77,10 @@ struct Ends {
 
 #[test]
 fn sigkill_at_random_points_never_loses_a_created_task() {
-    let bin = cli_binary();
+    let bin = BIN;
+    let seed = seed();
+    // Printed first, so that a failure (whose message may not name it) can be replayed.
+    println!("crash test seed: {seed} (replay with MISSIONCALL_CRASH_SEED={seed})");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -137,7 +98,7 @@ fn sigkill_at_random_points_never_loses_a_created_task() {
     let spawn = |i: u32| {
         let phone = format!("+1415555{:04}", 2000 + i);
         let task = format!("Crash run {i}: ask whether order {} has shipped", 7000 + i);
-        Command::new(&bin)
+        Command::new(bin)
             .args(["call", &phone, &task, "--yes", "--json", "--timeout", "0.4"])
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -187,7 +148,7 @@ fn sigkill_at_random_points_never_loses_a_created_task() {
     // the id, or waiting on a hung create).
     let critical = t_create.saturating_sub(Duration::from_millis(30));
 
-    let mut rng = rand::thread_rng();
+    let mut rng = StdRng::seed_from_u64(seed);
     let mut ends = Ends::default();
     for i in CALIBRATION_RUNS..CALIBRATION_RUNS + RUNS {
         sim.clear_faults();
@@ -195,13 +156,30 @@ fn sigkill_at_random_points_never_loses_a_created_task() {
             sim.inject(Fault::new(FaultKind::Hang).on(Route::Create));
             ends.hang_injected += 1;
         }
-        let delay = if rng.gen_ratio(1, 3) {
+        let before = sim.stats().creates;
+        let anywhere = rng.gen_ratio(1, 3);
+        let delay = if anywhere {
             rng.gen_range(Duration::ZERO..=t_exit + Duration::from_millis(20))
         } else {
             critical + Duration::from_millis(rng.gen_range(0..=MAX_KILL_DELAY_MS))
         };
+        let after_arrival = Duration::from_millis(rng.gen_range(0..=MAX_KILL_DELAY_MS / 3));
         let mut child = spawn(i);
-        std::thread::sleep(delay);
+        if anywhere || rng.gen_ratio(1, 2) {
+            // At a time measured by the calibration runs (a loaded machine shifts it).
+            std::thread::sleep(delay);
+        } else {
+            // Right after the create reached the service: the task exists, the process is
+            // writing its id or waiting for the answer. (Wall time: a real process.)
+            let t0 = Instant::now();
+            while sim.stats().creates == before
+                && t0.elapsed() < Duration::from_secs(10)
+                && child.try_wait().expect("wait").is_none()
+            {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            std::thread::sleep(after_arrival);
+        }
         match child.try_wait().expect("wait") {
             Some(status) => {
                 *ends.exited.entry(status.code().unwrap_or(-1)).or_default() += 1;
