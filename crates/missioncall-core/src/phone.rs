@@ -637,11 +637,9 @@ fn metadata_for(code: u16, national: &str) -> Option<&'static Metadata> {
         })
 }
 
-/// Whether a national number matches a descriptor, as close to libphonenumber's
-/// `matchNationalNumber` as the crate's regexes allow: the length must be one of the
-/// descriptor's possible lengths (the general ones when it lists none, which the crate forgets),
-/// and the pattern must match from the start. A full-match test is not possible with these
-/// leftmost-first regexes (an alternation may stop early), so the length check bounds the match.
+/// Whether a national number matches a descriptor, as libphonenumber's `matchNationalNumber`
+/// does: the length must be one of the descriptor's possible lengths (the general ones when it
+/// lists none, which the crate forgets), and the pattern must match the WHOLE number.
 fn matches(meta: &Metadata, desc: Option<&Descriptor>, national: &str) -> bool {
     desc.is_some_and(|desc| {
         let len = national.len();
@@ -651,12 +649,25 @@ fn matches(meta: &Metadata, desc: Option<&Descriptor>, national: &str) -> bool {
         } else {
             own.iter().any(|&l| usize::from(l) == len)
         };
-        length_ok
-            && desc
-                .national_number()
-                .find(national)
-                .is_some_and(|m| m.start() == 0)
+        length_ok && matches_whole(desc.national_number().as_str(), national)
     })
+}
+
+/// Whether `pattern` matches all of `national` (Java's `Matcher.matches()`), not just a prefix.
+///
+/// The crate's own regexes cannot tell: they are unanchored and leftmost-first, so "the match
+/// starts at 0" accepts a number with a digit too many when a prefix of it is valid, and
+/// "the match ends at the end" misses a whole match when an earlier alternative stops short.
+/// The pattern is anchored and compiled in the crate's own regex cache (no second regex
+/// engine), with the flag the crate compiles metadata patterns with: whitespace is ignored
+/// (the metadata's patterns are laid out on several lines). The newline ends any comment.
+fn matches_whole(pattern: &str, national: &str) -> bool {
+    let anchored = format!("^(?x:{pattern}\n)$");
+    let cache = DATABASE.cache();
+    let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache
+        .compile(&anchored)
+        .is_ok_and(|regex| regex.is_match(national))
 }
 
 /// Every length a valid number of the region can have (libphonenumber's general lengths: the
@@ -889,6 +900,18 @@ mod tests {
         let gb = all.iter().find(|r| r.code == "GB").expect("GB listed");
         assert_eq!((gb.calling_code, gb.name.as_str()), (44, "United Kingdom"));
         assert_eq!(all[0].name, "Afghanistan");
+    }
+
+    #[test]
+    fn a_digit_too_many_or_too_few_is_not_valid() {
+        // Each is a valid number with a digit added or removed; a prefix of each (or the
+        // pattern's first alternative) matches, the whole does not, and libphonenumber says no.
+        for bad in ["+86101234567", "+35322123452", "+685221232", "+96111234561"] {
+            assert!(parse(bad, None).is_err(), "{bad} called valid");
+        }
+        for good in ["+861012345678", "+3532212345", "+68522123", "+9611123456"] {
+            assert!(parse(good, None).is_ok(), "{good} called invalid");
+        }
     }
 
     #[test]
