@@ -664,7 +664,9 @@ fn matches(meta: &Metadata, desc: Option<&Descriptor>, national: &str) -> bool {
 fn matches_whole(pattern: &str, national: &str) -> bool {
     let anchored = format!("^(?x:{pattern}\n)$");
     let cache = DATABASE.cache();
-    let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     cache
         .compile(&anchored)
         .is_ok_and(|regex| regex.is_match(national))
