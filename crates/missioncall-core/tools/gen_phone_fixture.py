@@ -16,12 +16,23 @@ each example number of each number type is written several ways people type
 numbers (E.164, national with its region, international, dashes, dots, brackets,
 IDD prefixes such as 00 / 011, tel: URIs with parameters, full-width digits),
 and some invalid variants are added (truncated, extended, a wrong region,
-a changed digit, random digit strings). The expected columns are whatever
-libphonenumber says for (input, region): `is_valid_number(parse(input, region))`
-and the E.164 form when valid.
+a changed digit, random digit strings).
+
+Then NEAR MISSES, for every region and every non-geographic calling code: each
+example number's national significant number with one digit added (at the end,
+and at a seeded position), one removed (the last, and one at a seeded position)
+and one changed (the last, and one at a seeded position), each written in E.164
+(no default region) and in national form with its region (national prefix
+included when the region's national format has one). These are the numbers a
+loose pattern match (prefix instead of whole number) wrongly accepts.
+
+The expected columns are whatever libphonenumber says for (input, region):
+`is_valid_number(parse(input, region))` and the E.164 form when valid.
 
 Columns: region (empty = no default region), input, expected_valid (true/false),
-expected_e164 (empty when invalid).
+expected_e164 (empty when invalid), origin (the region, or "001+<code>" for a
+non-geographic code, whose example number the row was derived from; only used to
+group differences in the test's report).
 """
 
 import os
@@ -131,23 +142,61 @@ def invalid_forms(rng, region, number):
     return forms
 
 
+def near_misses(rng, region, number):
+    """One digit added, removed or changed in an example number: (label, region, text)."""
+    nsn = phonenumbers.national_significant_number(number)
+    cc = str(number.country_code)
+    national_digits = "".join(
+        c for c in phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL) if c.isdigit()
+    )
+    # The national prefix ("0" in GB) as the national format writes it, if it simply precedes
+    # the national significant number; otherwise (transformed formats) the bare number.
+    prefix = national_digits[: -len(nsn)] if national_digits.endswith(nsn) else ""
+
+    def digit_other_than(d):
+        return str((int(d) + rng.randint(1, 9)) % 10)
+
+    edits = []
+    edits.append(("added", nsn + str(rng.randint(0, 9))))
+    pos = rng.randint(0, len(nsn))
+    edits.append(("added", nsn[:pos] + str(rng.randint(0, 9)) + nsn[pos:]))
+    if len(nsn) > 1:
+        edits.append(("removed", nsn[:-1]))
+        pos = rng.randrange(len(nsn))
+        edits.append(("removed", nsn[:pos] + nsn[pos + 1 :]))
+    edits.append(("changed", nsn[:-1] + digit_other_than(nsn[-1])))
+    pos = rng.randrange(len(nsn))
+    edits.append(("changed", nsn[:pos] + digit_other_than(nsn[pos]) + nsn[pos + 1 :]))
+
+    out = []
+    for label, digits in edits:
+        out.append((label, "", "+" + cc + digits))
+        if region != "001":
+            out.append((label, region, prefix + digits))
+    return out
+
+
 def main():
     if phonenumbers.__version__ != PINNED:
         sys.exit(f"need phonenumbers=={PINNED} (metadata of the Rust crate), found {phonenumbers.__version__}")
     rng = random.Random(SEED)
+    # Near misses draw from their own generator, so the rows above stay as they were.
+    near_rng = random.Random(SEED + 1)
     rows = []
     seen = set()
 
-    def add(region, text):
+    def add(region, text, origin):
         if (region, text) in seen or "\t" in text:
             return
         seen.add((region, text))
         valid, e164 = expected(text, region)
-        rows.append((region, text, "true" if valid else "false", e164))
+        rows.append((region, text, "true" if valid else "false", e164, origin))
 
     entries = [(r, None) for r in sorted(phonenumbers.SUPPORTED_REGIONS)]
     entries += [("001", cc) for cc in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS)]
+    near = []
     for region, cc in entries:
+        origin = region if cc is None else f"001+{cc}"
         examples = []
         if cc is None:
             for kind in TYPES:
@@ -162,22 +211,31 @@ def main():
             forms = valid_forms(rng, region, n)
             # The plain forms always; a seeded sample of the rest keeps the file small.
             for r, t in forms[:3] + rng.sample(forms[3:], 5):
-                add(r, t)
+                add(r, t, origin)
             for r, t in rng.sample(invalid_forms(rng, region, n), 2):
-                add(r, t)
+                add(r, t, origin)
+            near += [(r, t, origin) for _, r, t in near_misses(near_rng, region, n)]
         if cc is None:
             for _ in range(3):
                 digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(5, 13)))
-                add(region, digits)
+                add(region, digits, origin)
+    # Last, so that a near miss that equals a row above keeps that row's origin.
+    before = len(rows)
+    for r, t, origin in near:
+        add(r, t, origin)
 
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "phone_corpus.tsv")
     with open(out, "w", encoding="utf-8") as f:
         f.write(f"# generated by tools/gen_phone_fixture.py (phonenumbers=={PINNED}, seed {SEED}); do not edit\n")
-        f.write("region\tinput\texpected_valid\texpected_e164\n")
+        f.write("region\tinput\texpected_valid\texpected_e164\torigin\n")
         for row in rows:
             f.write("\t".join(row) + "\n")
     valid = sum(1 for r in rows if r[2] == "true")
-    print(f"wrote {len(rows)} rows ({valid} valid) to {os.path.normpath(out)}")
+    near_valid = sum(1 for r in rows[before:] if r[2] == "true")
+    print(
+        f"wrote {len(rows)} rows ({valid} valid; {len(rows) - before} near misses, "
+        f"{near_valid} of them valid) to {os.path.normpath(out)}"
+    )
 
 
 if __name__ == "__main__":
