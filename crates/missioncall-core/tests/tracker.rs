@@ -86,6 +86,20 @@ async fn next_update(rx: &mut broadcast::Receiver<TrackerEvent>, within: Duratio
     }
 }
 
+/// Lets the tracker settle, then moves a paused clock one minute ahead (no wall time passes)
+/// and lets any timer that came due run. Only for moments with no request in flight.
+async fn idle_minute() {
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(60)).await;
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::resume();
+}
+
 /// Waits until `cond` holds, polling every 10 ms, or panics after `within`.
 async fn until(what: &str, within: Duration, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + within;
@@ -168,7 +182,8 @@ async fn follows_a_task_to_completed_publishing_each_change_in_order() {
         .stats()
         .wakeups
         .load(std::sync::atomic::Ordering::Relaxed);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A minute passes on a paused clock: nothing wakes, nothing is asked.
+    idle_minute().await;
     assert_eq!(sim.stats().gets, gets);
     assert_eq!(
         tracker
@@ -198,7 +213,7 @@ async fn with_nothing_live_it_makes_no_request_and_never_wakes() {
     let before = sim.stats();
 
     let tracker = Tracker::start(calls.clone(), fast());
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    idle_minute().await;
     let s = tracker.stats();
     assert_eq!(s.requests.load(std::sync::atomic::Ordering::Relaxed), 0);
     assert_eq!(s.wakeups.load(std::sync::atomic::Ordering::Relaxed), 0);
@@ -246,17 +261,17 @@ async fn honours_retry_after() {
     })
     .await;
     let after_429 = sim.stats().gets;
-    // Polling every ~20 ms, it would have asked ~75 times in 1.5 s; it asks not once.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(
-        sim.stats().gets,
-        after_429,
-        "asked again before Retry-After"
-    );
-    until("polling to resume", Duration::from_secs(3), || {
+    let served_at = Instant::now();
+    // Polling every ~20 ms, it would ask again at once; it waits the 2 s it was told.
+    until("polling to resume", Duration::from_secs(5), || {
         sim.stats().gets > after_429
     })
     .await;
+    assert!(
+        served_at.elapsed() >= Duration::from_millis(1900),
+        "asked again after {:?}, before Retry-After",
+        served_at.elapsed()
+    );
     assert_eq!(tracker.following(), 1);
     assert_eq!(history.get(rec.id).unwrap().status.word(), "pending");
     tracker.shutdown().await;
@@ -316,7 +331,11 @@ async fn it_only_follows_its_own_service_after_a_restart() {
     place(&here, MISSION).await;
     place(&there, MISSION).await;
     let tracker = Tracker::start(here, fast());
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Its own call polled several times is the witness that the other one had every chance.
+    until("its own call to be polled", Duration::from_secs(5), || {
+        sim.stats().gets >= 5
+    })
+    .await;
     assert_eq!(tracker.following(), 1);
     assert_eq!(other.stats().gets, 0);
     assert!(sim.stats().gets >= 1);
@@ -365,8 +384,12 @@ async fn goes_offline_after_repeated_network_failures_and_back_online() {
     assert!(network[1].0, "then online: {network:?}");
     assert_eq!(network[1].1, None);
     assert!(sim.pending_faults().is_empty());
-    // Reported once each way: no further network event while things work.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Reported once each way: no further network event while things work (ten more polls).
+    let gets = sim.stats().gets;
+    until("ten more polls", Duration::from_secs(5), || {
+        sim.stats().gets >= gets + 10
+    })
+    .await;
     while let Ok(ev) = rx.try_recv() {
         assert!(!matches!(ev, TrackerEvent::Network { .. }), "{ev:?}");
     }
@@ -398,9 +421,12 @@ async fn a_rejected_key_pauses_following_with_a_service_problem() {
         other => panic!("{other:?}"),
     }
     let gets = sim.stats().gets;
-    // Paused (300 s scaled to 3 s): no hammering with a rejected key.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Paused (300 s scaled to 3 s): no hammering with a rejected key, on a paused clock.
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_millis(2_900)).await;
+    tokio::task::yield_now().await;
     assert_eq!(sim.stats().gets, gets);
+    tokio::time::resume();
     tracker.shutdown().await;
 }
 
