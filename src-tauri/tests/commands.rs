@@ -1,20 +1,33 @@
 //! The shell's commands through Tauri's IPC, headless: a mock app with the real invoke handler
 //! and a real [`AppState`] over a temp data folder, an in-memory keychain (never the user's), and
 //! a host that records every event and notification instead of showing them. Demo mode runs the
-//! simulator in-process on loopback; nobody is called.
+//! simulator in-process on loopback; a "real" service is another simulator started by the test
+//! (with its own keys), sometimes behind a relay that keeps what clients sent. Nobody is called.
+//!
+//! The state forwards events to the host asynchronously: a test waits for what it expects with
+//! [`wait_until`] (a condition polled against a deadline), not a fixed sleep. The app's demo
+//! simulator serves no control API: tests reach it through the session ([`Harness::demo_sim`]).
 
-use missioncall_app::dto::{AppMode, CallSummary, NetworkState, TaskUpdated};
+use missioncall_app::dto::{AppMode, CallSummary, Connection, NetworkState, TaskUpdated};
 use missioncall_app::error::{AppError, AppErrorKind};
 use missioncall_app::state::{AppState, Host, Starting};
+use missioncall_core::call::{CallStatus, LocalState, ServiceStatus, Tracking};
+use missioncall_core::clock::ManualClock;
 use missioncall_core::secrets::Secrets;
+use missioncall_core::session::ManagerConfig;
+use missioncall_core::tracker::TrackerConfig;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
+use tauri::Manager as _;
+use workapi_sim::{Fault, FaultKind, Route};
 
 /// Fast enough for a whole demo call (pending -> completed) in well under a second.
 const FAST: f64 = 200.0;
@@ -22,6 +35,20 @@ const FAST: f64 = 200.0;
 const SLOW: f64 = 0.001;
 const NUMBER: &str = "+44 20 7946 0958";
 const NUMBER_E164: &str = "+442079460958";
+/// A key the "real" service (a simulator started by the test) accepts.
+const REAL_KEY: &str = "sk_live_TESTONLYrealservice0001";
+/// Another account's key at the same service.
+const OTHER_KEY: &str = "sk_live_TESTONLYotheraccount002";
+
+const PENDING: CallStatus = CallStatus::Service(ServiceStatus::Pending);
+const ACCEPTED: CallStatus = CallStatus::Service(ServiceStatus::Accepted);
+const IN_PROGRESS: CallStatus = CallStatus::Service(ServiceStatus::InProgress);
+const COMPLETED: CallStatus = CallStatus::Service(ServiceStatus::Completed);
+const CANCELLED: CallStatus = CallStatus::Service(ServiceStatus::Cancelled);
+const SENDING: CallStatus = CallStatus::Local(LocalState::Sending);
+const UNKNOWN_OUTCOME: CallStatus = CallStatus::Local(LocalState::UnknownOutcome);
+const NOT_PLACED: CallStatus = CallStatus::Local(LocalState::NotPlaced);
+const DEMO_ENDED: CallStatus = CallStatus::Local(LocalState::DemoEnded);
 
 // ---------------------------------------------------------------------------------------------
 // A keychain in memory, shared by every entry built from it (keyring's mock keeps a value only
@@ -102,7 +129,7 @@ impl MemKeychain {
 
 #[derive(Clone, Debug)]
 enum Seen {
-    Task(CallSummary),
+    Task(Box<CallSummary>),
     Demo(AppMode),
     Network(NetworkState),
     Note { title: String, body: String },
@@ -116,7 +143,10 @@ struct RecordingHost {
 
 impl Host for RecordingHost {
     fn task_updated(&self, ev: TaskUpdated) {
-        self.seen.lock().unwrap().push(Seen::Task(ev.call));
+        self.seen
+            .lock()
+            .unwrap()
+            .push(Seen::Task(Box::new(ev.call)));
     }
     fn demo_changed(&self, mode: AppMode) {
         self.seen.lock().unwrap().push(Seen::Demo(mode));
@@ -145,7 +175,7 @@ impl RecordingHost {
         self.seen()
             .into_iter()
             .filter_map(|s| match s {
-                Seen::Task(c) if c.id == id => Some(c),
+                Seen::Task(c) if c.id == id => Some(*c),
                 _ => None,
             })
             .collect()
@@ -171,9 +201,36 @@ impl RecordingHost {
             .collect()
     }
 
+    fn network_events(&self) -> Vec<NetworkState> {
+        self.seen()
+            .into_iter()
+            .filter_map(|s| match s {
+                Seen::Network(n) => Some(n),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Everything recorded, as text (to look for things that must never be there).
     fn as_text(&self) -> String {
         format!("{:?}", self.seen())
+    }
+}
+
+/// Waits until `probe` says done, checking every few milliseconds; fails the test with `what`
+/// and what the probe last saw after 20 s.
+fn wait_until<T: std::fmt::Debug>(what: &str, mut probe: impl FnMut() -> (bool, T)) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (done, seen) = probe();
+        if done {
+            return seen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; saw {seen:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -185,7 +242,7 @@ struct Harness {
     host: Arc<RecordingHost>,
     dir: Arc<tempfile::TempDir>,
     keychain: MemKeychain,
-    _app: tauri::App<MockRuntime>,
+    app: tauri::App<MockRuntime>,
 }
 
 impl Harness {
@@ -204,6 +261,21 @@ impl Harness {
         Harness::with_opener(dir, keychain, host, move || {
             AppState::new(path, secrets, h, speed)
         })
+    }
+
+    /// The app over a fresh folder and keychain, with the demo at `speed`, a tracker a hundred
+    /// times faster than real time, and whatever `setup` changes (the clock, say).
+    fn configured(speed: f64, setup: impl FnOnce(&mut ManagerConfig)) -> Harness {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let keychain = MemKeychain::default();
+        let host = Arc::new(RecordingHost::default());
+        let mut cfg = ManagerConfig::new(dir.path().to_path_buf());
+        cfg.secrets = keychain.secrets();
+        cfg.demo_speed = speed;
+        cfg.tracker = Some(TrackerConfig::scaled(100.0));
+        setup(&mut cfg);
+        let h = host.clone();
+        Harness::with_opener(dir, keychain, host, move || AppState::with_config(cfg, h))
     }
 
     /// The app whose state `open` opens (in the background, as in `run()`).
@@ -226,7 +298,7 @@ impl Harness {
             host,
             dir,
             keychain,
-            _app: app,
+            app,
         }
     }
 
@@ -270,14 +342,37 @@ impl Harness {
         (field("kind"), field("message"))
     }
 
-    fn place(&self, number: &str, task: &str, force: bool) -> Result<Value, Value> {
+    /// The confirmation step: what would be sent, and its one-use token.
+    fn confirm(
+        &self,
+        number: &str,
+        region: Option<&str>,
+        task: &str,
+        force: bool,
+    ) -> Result<Value, Value> {
         self.call(
-            "place_call",
-            json!({"args": {"number": number, "region": null, "task": task, "force": force}}),
+            "confirm_call",
+            json!({"args": {"number": number, "region": region, "task": task, "force": force}}),
         )
     }
 
-    fn history(&self, status: Option<&str>, search: Option<&str>) -> Value {
+    /// Confirms, then places with the token, as the UI does.
+    fn place_in(
+        &self,
+        number: &str,
+        region: Option<&str>,
+        task: &str,
+        force: bool,
+    ) -> Result<Value, Value> {
+        let c = self.confirm(number, region, task, force)?;
+        self.call("place_call", json!({ "token": c["token"] }))
+    }
+
+    fn place(&self, number: &str, task: &str, force: bool) -> Result<Value, Value> {
+        self.place_in(number, None, task, force)
+    }
+
+    fn history(&self, status: Option<&CallStatus>, search: Option<&str>) -> Value {
         self.ok(
             "list_history",
             json!({"query": {"status": status, "search": search, "offset": 0, "limit": 50}}),
@@ -290,21 +385,30 @@ impl Harness {
         self.ok("set_settings", json!({ "settings": s }))
     }
 
+    /// Saves `url` as the service address.
+    fn set_base_url(&self, url: &str) -> Value {
+        let mut s = self.ok("get_settings", json!({}));
+        s["baseUrl"] = json!(url);
+        self.ok("set_settings", json!({ "settings": s }))
+    }
+
+    /// Points the app at the service `url` and stores `key` for it (the real session starts).
+    fn use_service(&self, url: &str, key: &str) {
+        self.set_base_url(url);
+        self.ok("set_api_key", json!({ "key": key }));
+        let mode = self.ok("app_mode", json!({}));
+        assert_eq!(mode["demo"], false, "{mode}");
+        assert_eq!(mode["hasKey"], true, "{mode}");
+    }
+
     /// Waits until the host saw call `id` in `status`.
-    fn wait_for_status(&self, id: i64, status: &str) -> Vec<CallSummary> {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
+    fn wait_for_status(&self, id: i64, status: &CallStatus) -> Vec<CallSummary> {
+        wait_until(&format!("call {id} to reach {status:?}"), || {
             let events = self.host.tasks_of(id);
-            if events.iter().any(|c| c.status == status) {
-                self.settle();
-                return self.host.tasks_of(id);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "call {id} never reached {status}; saw {events:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+            (events.iter().any(|c| &c.status == status), events)
+        });
+        self.settle();
+        self.host.tasks_of(id)
     }
 
     /// Waits until the host has seen nothing new for a moment (an event and its notification
@@ -321,48 +425,30 @@ impl Harness {
         }
     }
 
-    /// The root of the demo simulator (for its loopback-only test controls).
-    fn sim_root(&self) -> String {
-        let mode = self.ok("app_mode", json!({}));
-        assert_eq!(mode["demo"], true);
-        let base = mode["baseUrl"].as_str().unwrap();
-        base.strip_suffix(workapi_sim::BASE_PATH)
-            .unwrap_or_else(|| panic!("{base} is not the simulator's"))
-            .to_owned()
+    /// The app's state, once open.
+    fn state(&self) -> Arc<AppState> {
+        let starting = self.app.state::<Starting>();
+        tauri::async_runtime::block_on(starting.get())
+            .unwrap_or_else(|e| panic!("the state did not open: {e:?}"))
     }
 
-    /// Sends `body` to the simulator's control route `path` (POST), or reads it (`None`: GET).
-    fn sim_control(&self, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}{}{path}", self.sim_root(), workapi_sim::CONTROL_PATH);
-        tauri::async_runtime::block_on(async move {
-            let client = reqwest::Client::new();
-            let req = match body {
-                Some(b) => client.post(url).json(&b),
-                None => client.get(url),
-            };
-            let res = req.send().await?.error_for_status()?;
-            res.json::<Value>().await
-        })
-        .expect("simulator control")
+    /// Runs `f` on the demo simulator in use. The test reaches it through the session: the
+    /// app's demo serves no control API.
+    fn demo_sim<T>(&self, f: impl FnOnce(&workapi_sim::SimHandle) -> T) -> T {
+        let state = self.state();
+        let session =
+            tauri::async_runtime::block_on(state.manager.session()).expect("a session in use");
+        f(session.simulator().expect("demo mode"))
     }
 
-    /// Moves a simulator task to `status` now.
+    /// What the demo simulator received and holds: (creation requests, tasks).
+    fn demo_sends(&self) -> (u64, usize) {
+        self.demo_sim(|sim| (sim.stats().creates, sim.task_count()))
+    }
+
+    /// Moves a demo simulator task to `status` now.
     fn force_sim_status(&self, task_id: &str, status: &str) {
-        self.sim_control(
-            &format!("/tasks/{task_id}/status"),
-            Some(json!({ "status": status })),
-        );
-    }
-
-    fn network_events(&self) -> Vec<NetworkState> {
-        self.host
-            .seen()
-            .into_iter()
-            .filter_map(|s| match s {
-                Seen::Network(n) => Some(n),
-                _ => None,
-            })
-            .collect()
+        assert!(self.demo_sim(|sim| sim.force_status(task_id, status)));
     }
 
     /// Creates a task straight at the simulator, as if another device had placed it.
@@ -386,16 +472,138 @@ impl Harness {
     }
 }
 
+/// A simulator standing in for the real service: it accepts only `keys`, runs at `speed`, and
+/// has no rate limit (the tests' tracker polls fast).
+fn real_service(keys: &[&str], speed: f64) -> workapi_sim::SimHandle {
+    tauri::async_runtime::block_on(workapi_sim::Sim::start(workapi_sim::SimConfig {
+        speed,
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+        rate_limit: None,
+        ..workapi_sim::SimConfig::default()
+    }))
+    .expect("a simulator")
+}
+
+// ---------------------------------------------------------------------------------------------
+// A relay: a loopback listener that passes every connection on to a simulator and keeps every
+// byte the clients sent, so that a test can count requests per task, or look for a key, at
+// one address. (The simulator's own counters are per route, for all tasks together.)
+
+/// What the clients sent on one connection, in order.
+type Sent = Arc<Mutex<Vec<u8>>>;
+
+struct Relay {
+    addr: SocketAddr,
+    sent: Arc<Mutex<Vec<Sent>>>,
+}
+
+impl Relay {
+    fn to(upstream: SocketAddr) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let addr = listener.local_addr().unwrap();
+        let sent: Arc<Mutex<Vec<Sent>>> = Arc::default();
+        let log = sent.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let buf: Sent = Arc::default();
+                log.lock().unwrap().push(buf.clone());
+                std::thread::spawn(move || pass_on(client, upstream, buf));
+            }
+        });
+        Relay { addr, sent }
+    }
+
+    /// The base URL a client uses to reach the simulator through the relay.
+    fn base_url(&self) -> String {
+        format!("http://{}{}", self.addr, workapi_sim::BASE_PATH)
+    }
+
+    /// Connections made to the relay.
+    fn connections(&self) -> usize {
+        self.sent.lock().unwrap().len()
+    }
+
+    /// How many times `needle` occurs in what clients sent (per connection, in order).
+    fn count(&self, needle: &str) -> usize {
+        let needle = needle.as_bytes();
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                b.lock()
+                    .unwrap()
+                    .windows(needle.len())
+                    .filter(|w| *w == needle)
+                    .count()
+            })
+            .sum()
+    }
+
+    /// Reads of task `task_id` that went through the relay.
+    fn gets_of(&self, task_id: &str) -> usize {
+        self.count(&format!("GET {}/tasks/{task_id} ", workapi_sim::BASE_PATH))
+    }
+}
+
+fn pass_on(mut client: TcpStream, upstream: SocketAddr, buf: Sent) {
+    let Ok(mut server) = TcpStream::connect(upstream) else {
+        return;
+    };
+    if let (Ok(mut from), Ok(mut to)) = (server.try_clone(), client.try_clone()) {
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut from, &mut to);
+            let _ = to.shutdown(std::net::Shutdown::Both);
+        });
+    }
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = match client.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        buf.lock().unwrap().extend_from_slice(&chunk[..n]);
+        if server.write_all(&chunk[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = server.shutdown(std::net::Shutdown::Both);
+}
+
+// ---------------------------------------------------------------------------------------------
+
 fn id_of(v: &Value) -> i64 {
     v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
 }
 
+/// The status of a call as the UI got it.
+fn status_of(v: &Value) -> CallStatus {
+    serde_json::from_value(v["status"].clone()).unwrap_or_else(|e| panic!("no status in {v}: {e}"))
+}
+
+/// The tracking of a call as the UI got it.
+fn tracking_of(v: &Value) -> Tracking {
+    serde_json::from_value(v["tracking"].clone())
+        .unwrap_or_else(|e| panic!("no tracking in {v}: {e}"))
+}
+
+/// The statuses of a call's timeline, as the UI got them.
+fn timeline_of(detail: &Value) -> Vec<CallStatus> {
+    detail["timeline"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no timeline in {detail}"))
+        .iter()
+        .map(status_of)
+        .collect()
+}
+
 /// Position in the documented lifecycle.
-fn rank(status: &str) -> usize {
-    ["sending", "pending", "accepted", "in_progress", "completed"]
+fn rank(status: &CallStatus) -> usize {
+    [&SENDING, &PENDING, &ACCEPTED, &IN_PROGRESS, &COMPLETED]
         .iter()
         .position(|s| *s == status)
-        .unwrap_or_else(|| panic!("unexpected status {status}"))
+        .unwrap_or_else(|| panic!("unexpected status {status:?}"))
 }
 
 /// Plain language: no debug output, no Rust or HTTP internals.
@@ -466,14 +674,17 @@ fn first_run_without_a_key_asks_for_one() {
     let ks = h.ok("key_status", json!({}));
     assert_eq!(ks, json!({"set": false, "last4": null, "source": null}));
 
-    let (kind, message) = h.err("place_call", json!({"args": {"number": NUMBER, "region": null, "task": "Ask about opening hours", "force": false}}));
+    let e = h
+        .confirm(NUMBER, None, "Ask about opening hours", false)
+        .expect_err("confirmed with no key and no demo");
+    assert_eq!(e["kind"], "noKey");
+    assert_plain(e["message"].as_str().unwrap());
+    let (kind, _) = h.err("place_call", json!({"token": "0123456789abcdef"}));
     assert_eq!(kind, "noKey");
-    assert_plain(&message);
     let e = h.err_json("cancel_task", json!({"id": 1}));
     assert!(e.get("callId").is_none(), "{e}");
+    assert_eq!(e["kind"], "storage", "there is no call 1: {e}");
     assert_eq!(h.history(None, None)["total"], 0);
-    let (kind, _) = h.err("cancel_task", json!({"id": 1}));
-    assert_eq!(kind, "noKey");
     assert!(
         !h.dir
             .path()
@@ -576,18 +787,17 @@ fn a_demo_call_is_followed_to_the_end() {
     let placed = h.place(NUMBER, task, false).expect("placed");
     let id = id_of(&placed);
     assert!(placed["taskId"].as_str().is_some_and(|t| !t.is_empty()));
-    assert_eq!(placed["status"], "pending");
+    assert_eq!(status_of(&placed), PENDING);
     assert_eq!(placed["demo"], true);
     assert_eq!(placed["cancellable"], true);
     assert_eq!(placed["phoneNumber"], NUMBER_E164);
-    let first = h.host.tasks_of(id);
-    assert_eq!(first[0].status, "pending");
-    assert!(
-        !h.host.notes().is_empty(),
-        "no notification for the new call"
-    );
+    let first = wait_until("the new call's event and notification", || {
+        let first = h.host.tasks_of(id);
+        (!first.is_empty() && !h.host.notes().is_empty(), first)
+    });
+    assert_eq!(first[0].status, PENDING);
 
-    let events = h.wait_for_status(id, "completed");
+    let events = h.wait_for_status(id, &COMPLETED);
     let ranks: Vec<usize> = events.iter().map(|c| rank(&c.status)).collect();
     assert!(
         ranks.windows(2).all(|w| w[0] <= w[1]),
@@ -595,7 +805,7 @@ fn a_demo_call_is_followed_to_the_end() {
         events.iter().map(|c| &c.status).collect::<Vec<_>>()
     );
     let done = events.last().unwrap();
-    assert_eq!(done.status, "completed");
+    assert_eq!(done.status, COMPLETED);
     assert!(!done.cancellable);
     let summary = done.summary.clone().expect("a summary");
 
@@ -608,21 +818,16 @@ fn a_demo_call_is_followed_to_the_end() {
     assert_eq!(body, summary.lines().next().unwrap());
 
     let detail = h.ok("get_task", json!({ "id": id }));
-    assert_eq!(detail["call"]["status"], "completed");
+    assert_eq!(status_of(&detail["call"]), COMPLETED);
     let turns = detail["turns"].as_array().unwrap();
     assert!(turns.len() >= 2, "{detail}");
     assert!(turns.iter().any(|t| t["speaker"] == "agent"));
     assert!(turns.iter().any(|t| t["speaker"] == "callee"));
     assert_eq!(detail["likelyNoAnswer"], false);
-    let timeline: Vec<String> = detail["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["status"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(timeline[..2], ["sending", "pending"], "{timeline:?}");
-    assert_eq!(timeline.last().unwrap(), "completed");
-    let ranks: Vec<usize> = timeline.iter().map(|s| rank(s)).collect();
+    let timeline = timeline_of(&detail);
+    assert_eq!(timeline[..2], [SENDING, PENDING], "{timeline:?}");
+    assert_eq!(timeline.last().unwrap(), &COMPLETED);
+    let ranks: Vec<usize> = timeline.iter().map(rank).collect();
     assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{timeline:?}");
 
     // Export: to the path the user picked, or nothing when they cancel the dialog.
@@ -642,8 +847,14 @@ fn a_demo_call_is_followed_to_the_end() {
     let demo_events = h.host.demo_events();
     assert_eq!(demo_events.len(), 2);
     assert!(!demo_events[1].demo);
-    let (kind, _) = h.err("cancel_task", json!({ "id": id }));
-    assert_eq!(kind, "noKey");
+    // A finished demo call stays as it was, and nothing can be sent for it any more.
+    let (kind, message) = h.err("cancel_task", json!({ "id": id }));
+    assert_eq!(kind, "otherOrigin");
+    assert_plain(&message);
+    assert_eq!(
+        status_of(&h.ok("get_task", json!({ "id": id }))["call"]),
+        COMPLETED
+    );
 }
 
 #[test]
@@ -661,10 +872,12 @@ fn demo_mode_is_remembered_across_restarts() {
     assert_eq!(mode["firstRun"], false);
     // The earlier simulator is gone, so its unfinished call is closed with a note.
     let detail = again.ok("get_task", json!({ "id": live }));
-    assert_eq!(detail["call"]["status"], "cancelled");
-    assert!(detail["call"]["error"]
-        .as_str()
-        .is_some_and(|e| e.contains("demo")));
+    assert_eq!(status_of(&detail["call"]), DEMO_ENDED);
+    assert_eq!(detail["call"]["cancellable"], false);
+    assert_eq!(
+        detail["call"]["error"],
+        missioncall_core::session::DEMO_ABANDONED_NOTE
+    );
 
     again.ok("stop_demo", json!({}));
     let third = Harness::open(h.dir.clone(), h.keychain.clone(), SLOW);
@@ -687,7 +900,7 @@ fn notification_settings_are_respected() {
         )
         .unwrap(),
     );
-    let events = h.wait_for_status(a, "completed");
+    let events = h.wait_for_status(a, &COMPLETED);
     assert!(events.len() >= 2);
     let notes = h.host.notes();
     assert_eq!(notes.len(), 1, "only the result notifies: {notes:?}");
@@ -702,7 +915,7 @@ fn notification_settings_are_respected() {
         )
         .unwrap(),
     );
-    let events = h.wait_for_status(b, "completed");
+    let events = h.wait_for_status(b, &COMPLETED);
     assert!(events.len() >= 2, "task events still go to the window");
     assert_eq!(h.host.notes().len(), 1, "{:?}", h.host.notes());
     assert_eq!(h.ok("get_task", json!({ "id": b }))["likelyNoAnswer"], true);
@@ -712,7 +925,7 @@ fn notification_settings_are_respected() {
         &h.place(NUMBER, "Ask for the price of a trim [sim:voicemail]", false)
             .unwrap(),
     );
-    let events = h.wait_for_status(c, "completed");
+    let events = h.wait_for_status(c, &COMPLETED);
     assert_eq!(h.host.notes().len(), 1 + events.len());
 }
 
@@ -726,17 +939,11 @@ fn cancel_while_waiting_but_not_once_on_the_call() {
         .unwrap();
     let id = id_of(&placed);
     let cancelled = h.ok("cancel_task", json!({ "id": id }));
-    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(status_of(&cancelled), CANCELLED);
     assert_eq!(cancelled["cancellable"], false);
-    assert_eq!(h.host.tasks_of(id).last().unwrap().status, "cancelled");
+    h.wait_for_status(id, &CANCELLED);
     let detail = h.ok("get_task", json!({ "id": id }));
-    let timeline: Vec<&str> = detail["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(timeline, ["sending", "pending", "cancelled"]);
+    assert_eq!(timeline_of(&detail), [SENDING, PENDING, CANCELLED]);
 
     let placed = h
         .place(NUMBER, "Ask when the shop closes today", false)
@@ -748,7 +955,7 @@ fn cancel_while_waiting_but_not_once_on_the_call() {
     assert_plain(&message);
     assert!(message.contains("on the call"), "{message}");
     let detail = h.ok("get_task", json!({ "id": id }));
-    assert_eq!(detail["call"]["status"], "in_progress");
+    assert_eq!(status_of(&detail["call"]), IN_PROGRESS);
     assert_eq!(detail["call"]["cancellable"], false);
 }
 
@@ -757,18 +964,16 @@ fn bad_numbers_and_duplicates_are_refused_before_sending() {
     let h = Harness::new(SLOW);
     h.ok("start_demo", json!({}));
 
-    let (kind, message) = h.err(
-        "place_call",
-        json!({"args": {"number": "12345", "region": "GB", "task": "Ask about delivery", "force": false}}),
-    );
-    assert_eq!(kind, "invalidPhone");
-    assert_plain(&message);
-    let (kind, message) = h.err(
-        "place_call",
-        json!({"args": {"number": NUMBER, "region": null, "task": "   ", "force": false}}),
-    );
-    assert_eq!(kind, "invalidTask");
-    assert_plain(&message);
+    let e = h
+        .confirm("12345", Some("GB"), "Ask about delivery", false)
+        .expect_err("a bad number was confirmed");
+    assert_eq!(e["kind"], "invalidPhone");
+    assert_plain(e["message"].as_str().unwrap());
+    let e = h
+        .confirm(NUMBER, None, "   ", false)
+        .expect_err("an empty task was confirmed");
+    assert_eq!(e["kind"], "invalidTask");
+    assert_plain(e["message"].as_str().unwrap());
     assert_eq!(
         h.history(None, None)["total"],
         0,
@@ -778,10 +983,9 @@ fn bad_numbers_and_duplicates_are_refused_before_sending() {
 
     let task = "Ask whether the order has shipped";
     let first = h.place(NUMBER, task, false).unwrap();
-    let dup = h.err_json(
-        "place_call",
-        json!({"args": {"number": "020 7946 0958", "region": "GB", "task": format!("  {task} "), "force": false}}),
-    );
+    let dup = h
+        .confirm("020 7946 0958", Some("GB"), &format!("  {task} "), false)
+        .expect_err("a duplicate was confirmed");
     assert_eq!(dup["kind"], "duplicate");
     assert_plain(dup["message"].as_str().unwrap());
     assert_eq!(
@@ -814,17 +1018,17 @@ fn history_can_be_searched_and_filtered() {
     assert_eq!(all["total"], 3);
     let listed: Vec<i64> = all["items"].as_array().unwrap().iter().map(id_of).collect();
     assert_eq!(listed, [ids[2], ids[1], ids[0]], "newest first");
-    assert_eq!(h.history(Some(""), Some("  "))["total"], 3, "empty filters");
+    assert_eq!(h.history(None, Some("  "))["total"], 3, "a blank search");
 
     let dentist = h.history(None, Some("dentist"));
     assert_eq!(dentist["total"], 1);
     assert_eq!(id_of(&dentist["items"][0]), ids[2]);
-    let cancelled = h.history(Some("cancelled"), None);
+    let cancelled = h.history(Some(&CANCELLED), None);
     assert_eq!(cancelled["total"], 1);
     assert_eq!(id_of(&cancelled["items"][0]), ids[1]);
-    assert_eq!(h.history(Some("pending"), None)["total"], 2);
-    assert_eq!(h.history(Some("pending"), Some("table"))["total"], 1);
-    assert_eq!(h.history(Some("cancelled"), Some("table"))["total"], 0);
+    assert_eq!(h.history(Some(&PENDING), None)["total"], 2);
+    assert_eq!(h.history(Some(&PENDING), Some("table"))["total"], 1);
+    assert_eq!(h.history(Some(&CANCELLED), Some("table"))["total"], 0);
     assert_eq!(h.history(None, Some("7946"))["total"], 3, "by phone digits");
     for odd in ["\"; DROP TABLE calls; --", "NEAR(", "*", "a OR", "'"] {
         let page = h.history(None, Some(odd));
@@ -883,7 +1087,7 @@ fn insecure_service_addresses_are_refused_and_nothing_is_saved() {
     let mut bad_region = saved.clone();
     bad_region["defaultRegion"] = json!("XX");
     let (kind, _) = h.err("set_settings", json!({ "settings": bad_region }));
-    assert_eq!(kind, "invalidPhone");
+    assert_eq!(kind, "invalidSettings");
     assert_eq!(std::fs::read(&path).unwrap(), before);
 
     let local = h.ok("set_settings", with_url("http://127.0.0.1:8080/x"));
@@ -907,7 +1111,7 @@ fn the_api_key_goes_in_and_never_comes_out() {
         &h.place(NUMBER, "Ask about parking [sim:goal_met]", false)
             .unwrap(),
     );
-    h.wait_for_status(demo_call, "completed");
+    h.wait_for_status(demo_call, &COMPLETED);
 
     let mut answers: Vec<Value> = Vec::new();
     let (kind, message) = h.err("set_api_key", json!({"key": "sk live with spaces"}));
@@ -939,12 +1143,14 @@ fn the_api_key_goes_in_and_never_comes_out() {
     assert!(demo_events.last().unwrap().has_key);
 
     // The real service is unreachable: the call is refused, and the error is plain.
-    let (kind, message) = h.err("place_call", json!({"args": {"number": NUMBER, "region": null, "task": "Ask about parking", "force": false}}));
-    assert_eq!(kind, "offline");
-    assert!(!message.contains(KEY));
+    let e = h
+        .place(NUMBER, "Ask about parking", false)
+        .expect_err("placed with nothing listening");
+    assert_eq!(e["kind"], "offline");
+    assert!(!e.to_string().contains(KEY));
     let history = h.history(None, None);
     assert_eq!(history["total"], 2);
-    assert_eq!(history["items"][0]["status"], "not_placed");
+    assert_eq!(status_of(&history["items"][0]), NOT_PLACED);
     let refused = id_of(&history["items"][0]);
     answers.push(history);
     answers.push(h.ok("get_task", json!({ "id": refused })));
@@ -979,54 +1185,60 @@ fn the_api_key_goes_in_and_never_comes_out() {
     );
     let mode = h.ok("app_mode", json!({}));
     assert_eq!(mode["hasKey"], false);
-    let (kind, _) = h.err(
-        "place_call",
-        json!({"args": {"number": NUMBER, "region": null, "task": "Ask again", "force": false}}),
-    );
-    assert_eq!(kind, "noKey");
+    let e = h
+        .confirm(NUMBER, None, "Ask again", false)
+        .expect_err("confirmed with the key cleared");
+    assert_eq!(e["kind"], "noKey");
 }
 
 #[test]
 fn an_unknown_outcome_can_be_checked_or_dismissed() {
     let dir = tempfile::tempdir().unwrap();
     // Two calls an earlier run could not settle, and one attempt another process (the CLI) is
-    // sending right now, which starting the app must leave alone.
-    let (a, b, in_flight) = {
-        let history = missioncall_core::history::History::open_in_dir(dir.path()).unwrap();
-        let attempt = |task| {
-            history
-                .insert_attempt(&missioncall_core::history::NewAttempt {
-                    phone_e164: NUMBER_E164,
-                    phone_region: Some("GB"),
-                    task,
-                    origin: missioncall_core::calls::DEMO_ORIGIN,
-                    demo: true,
-                })
-                .unwrap()
-        };
-        let a = attempt("Ask for the opening hours [sim:goal_met]");
-        let b = attempt("Ask for the closing hours");
-        for id in [a, b] {
-            history
-                .mark_unknown_outcome(id, "The connection was lost before an answer came.")
-                .unwrap();
-        }
-        (a, b, attempt("Ask for the lunch menu"))
+    // sending right now, which starting the app must leave alone: that process's history
+    // handle (it owns the attempt) stays open for the whole test.
+    let sender = missioncall_core::history::History::open_in_dir(dir.path()).unwrap();
+    let attempt = |task| {
+        sender
+            .insert_attempt(&missioncall_core::history::NewAttempt {
+                phone_e164: NUMBER_E164,
+                phone_region: Some("GB"),
+                task,
+                origin: &missioncall_core::call::Origin::Demo,
+            })
+            .unwrap()
     };
+    let a = attempt("Ask for the opening hours [sim:goal_met]");
+    let b = attempt("Ask for the closing hours");
+    for id in [a, b] {
+        sender
+            .mark_unknown_outcome(id, "The connection was lost before an answer came.")
+            .unwrap();
+    }
+    let in_flight = attempt("Ask for the lunch menu");
     let h = Harness::open(Arc::new(dir), MemKeychain::default(), FAST);
-    let unknown = h.history(Some("unknown_outcome"), None);
+    let unknown = h.history(Some(&UNKNOWN_OUTCOME), None);
     assert_eq!(unknown["total"], 2);
+    assert_eq!(unknown["items"][0]["unknownOutcome"], true);
     assert!(unknown["items"][0]["error"]
         .as_str()
         .is_some_and(|e| !e.is_empty()));
     assert_eq!(
-        h.ok("get_task", json!({ "id": in_flight }))["call"]["status"],
-        "sending",
+        status_of(&h.ok("get_task", json!({ "id": in_flight }))["call"]),
+        SENDING,
         "a call being sent by another process was marked at start"
     );
+    h.ok("sync_history", json!({}));
+    assert_eq!(
+        status_of(&h.ok("get_task", json!({ "id": in_flight }))["call"]),
+        SENDING,
+        "a call being sent by another process was marked by a rescan"
+    );
 
-    let (kind, _) = h.err("dismiss_unknown_outcome", json!({ "id": b }));
-    assert_eq!(kind, "noKey");
+    // A demo call's task can only be looked up at a demo simulator.
+    let (kind, message) = h.err("check_unknown_outcome", json!({"id": a, "taskId": "x1"}));
+    assert_eq!(kind, "otherOrigin");
+    assert_plain(&message);
     h.ok("start_demo", json!({}));
 
     // A task for another number is not linked.
@@ -1038,8 +1250,8 @@ fn an_unknown_outcome_can_be_checked_or_dismissed() {
     assert_eq!(kind, "invalidTask");
     assert_plain(&message);
     assert_eq!(
-        h.ok("get_task", json!({"id": a}))["call"]["status"],
-        "unknown_outcome"
+        status_of(&h.ok("get_task", json!({"id": a}))["call"]),
+        UNKNOWN_OUTCOME
     );
 
     let task_id = h.create_sim_task(NUMBER_E164, "Ask for the opening hours [sim:goal_met]");
@@ -1048,8 +1260,8 @@ fn an_unknown_outcome_can_be_checked_or_dismissed() {
         json!({"id": a, "taskId": format!(" {task_id} ")}),
     );
     assert_eq!(linked["taskId"], task_id.as_str());
-    assert_ne!(linked["status"], "unknown_outcome");
-    let events = h.wait_for_status(a, "completed");
+    assert_ne!(status_of(&linked), UNKNOWN_OUTCOME);
+    let events = h.wait_for_status(a, &COMPLETED);
     assert!(events.last().unwrap().summary.is_some());
 
     // The same task cannot be linked to a second call.
@@ -1057,17 +1269,18 @@ fn an_unknown_outcome_can_be_checked_or_dismissed() {
     assert_eq!(kind, "invalidTask");
 
     let dismissed = h.ok("dismiss_unknown_outcome", json!({ "id": b }));
-    assert_eq!(dismissed["status"], "not_placed");
+    assert_eq!(status_of(&dismissed), NOT_PLACED);
     assert!(dismissed["taskId"].is_null());
-    assert_eq!(h.host.tasks_of(b).last().unwrap().status, "not_placed");
-    assert_eq!(h.history(Some("unknown_outcome"), None)["total"], 0);
+    h.wait_for_status(b, &NOT_PLACED);
+    assert_eq!(h.history(Some(&UNKNOWN_OUTCOME), None)["total"], 0);
     assert!(h
         .call("dismiss_unknown_outcome", json!({ "id": a }))
         .is_err());
     assert_eq!(
-        h.ok("get_task", json!({"id": a}))["call"]["status"],
-        "completed"
+        status_of(&h.ok("get_task", json!({"id": a}))["call"]),
+        COMPLETED
     );
+    drop(sender);
 }
 
 #[test]
@@ -1076,15 +1289,14 @@ fn service_trouble_is_reported_plainly_and_never_re_sent() {
     h.ok("start_demo", json!({}));
 
     // The answer to a creation is lost: the outcome is unknown, and the call is not sent again.
-    h.sim_control("/faults", Some(json!({"kind": "drop", "route": "create"})));
-    let lost = h.err_json(
-        "place_call",
-        json!({"args": {"number": NUMBER, "region": null, "task": "Ask about the refund", "force": false}}),
-    );
+    h.demo_sim(|sim| sim.inject(Fault::new(FaultKind::Drop).on(Route::Create)));
+    let lost = h
+        .place(NUMBER, "Ask about the refund", false)
+        .expect_err("the answer was dropped");
     assert_eq!(lost["kind"], "unknownOutcome");
     assert_plain(lost["message"].as_str().unwrap());
-    assert_eq!(h.sim_control("/health", None)["tasks"], 1, "re-sent");
-    let page = h.history(Some("unknown_outcome"), None);
+    assert_eq!(h.demo_sends(), (1, 1), "re-sent");
+    let page = h.history(Some(&UNKNOWN_OUTCOME), None);
     assert_eq!(page["total"], 1);
     assert_eq!(
         lost["callId"], page["items"][0]["id"],
@@ -1095,26 +1307,23 @@ fn service_trouble_is_reported_plainly_and_never_re_sent() {
 
     // Reads fail for a while: the window hears "offline", then "online" again, and the call
     // is still followed to its end.
-    h.sim_control(
-        "/faults",
-        Some(json!({"kind": "503", "route": "get", "count": 12})),
-    );
+    h.demo_sim(|sim| sim.inject(Fault::new(FaultKind::Unavailable).on(Route::Get).times(12)));
     let id = id_of(
         &h.place(NUMBER, "Ask about the invoice [sim:goal_met]", false)
             .unwrap(),
     );
-    h.wait_for_status(id, "completed");
-    let net = h.network_events();
+    h.wait_for_status(id, &COMPLETED);
+    let net = h.host.network_events();
     assert!(net.len() >= 2, "{net:?}");
-    assert!(!net[0].online);
+    assert_eq!(net[0].connection, Connection::Offline);
     assert_plain(net[0].message.as_deref().expect("why offline"));
-    assert!(net.last().unwrap().online);
+    assert_eq!(net.last().unwrap().connection, Connection::Online);
 }
 
 #[test]
 fn a_done_notification_shows_the_first_line_of_the_summary() {
     let at = chrono::Utc::now();
-    let rec = |status: &str, summary: Option<&str>| missioncall_core::history::CallRecord {
+    let rec = |status: CallStatus, summary: Option<&str>| missioncall_core::history::CallRecord {
         id: 7,
         phone_e164: NUMBER_E164.into(),
         phone_region: Some("GB".into()),
@@ -1123,18 +1332,19 @@ fn a_done_notification_shows_the_first_line_of_the_summary() {
         updated_at: at,
         task_id: Some("task_1".into()),
         task_number: None,
-        status: status.into(),
+        status,
+        tracking: Tracking::Following,
         error: None,
         transcript: None,
         summary: summary.map(str::to_owned),
-        origin: missioncall_core::calls::DEMO_ORIGIN.into(),
+        origin: missioncall_core::call::Origin::Demo,
         demo: true,
         status_changed_at: at,
         last_checked_at: None,
     };
-    let text = missioncall_app::state::notification_text;
+    let text = missioncall_core::session::notification_text;
     let (title, body) = text(&rec(
-        "completed",
+        COMPLETED,
         Some("Booked for 8pm.\nThey asked for a card."),
     ));
     assert!(title.starts_with("Done"), "{title}");
@@ -1142,15 +1352,386 @@ fn a_done_notification_shows_the_first_line_of_the_summary() {
     assert!(title.ends_with("(demo)"), "{title}");
     assert_eq!(body, "Booked for 8pm.");
     assert_eq!(
-        text(&rec("completed", Some("\n  \nBooked for 8pm.\nMore"))).1,
+        text(&rec(COMPLETED, Some("\n  \nBooked for 8pm.\nMore"))).1,
         "Booked for 8pm.",
         "a summary starting with blank lines must not give an empty notification"
     );
-    assert_eq!(text(&rec("completed", Some(""))).1, "The call is done.");
-    assert_eq!(text(&rec("completed", None)).1, "The call is done.");
-    assert_eq!(text(&rec("pending", None)).1, "Book a table for two");
+    assert_eq!(text(&rec(COMPLETED, Some(""))).1, "The call is done.");
+    assert_eq!(text(&rec(COMPLETED, None)).1, "The call is done.");
+    assert_eq!(text(&rec(PENDING, None)).1, "Book a table for two");
     let long = "x".repeat(500);
-    assert_eq!(text(&rec("completed", Some(&long))).1.chars().count(), 200);
+    assert_eq!(text(&rec(COMPLETED, Some(&long))).1.chars().count(), 200);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 9: one model of a call, actions at the call's own origin, confirmation in the backend.
+
+#[test]
+fn place_call_needs_a_fresh_confirmation_and_uses_it_once() {
+    let clock = ManualClock::fixed();
+    let c = clock.clone();
+    let h = Harness::configured(SLOW, move |cfg| cfg.clock = c);
+    h.ok("start_demo", json!({}));
+    let refused = |token: &Value, why: &str| {
+        let before = h.demo_sends();
+        let (kind, message) = h.err("place_call", json!({ "token": token }));
+        assert_eq!(kind, "notConfirmed", "{why}: {message}");
+        assert_plain(&message);
+        assert_eq!(h.demo_sends(), before, "{why}: something was sent");
+    };
+
+    refused(&json!("0".repeat(32)), "a token never issued");
+    refused(&json!(""), "an empty token");
+    assert_eq!(h.demo_sends(), (0, 0));
+
+    // The confirmation shows exactly what will be sent; its token places the call once.
+    let task = "Ask whether the bakery has rye bread";
+    let first = h.confirm("020 7946 0958", Some("GB"), task, false).unwrap();
+    assert_eq!(first["e164"], NUMBER_E164);
+    assert_eq!(first["task"], task);
+    assert_eq!(first["demo"], true);
+    assert_eq!(first["force"], false);
+    let placed = h.ok("place_call", json!({ "token": first["token"] }));
+    assert_eq!(status_of(&placed), PENDING);
+    assert_eq!(h.demo_sends(), (1, 1));
+    refused(&first["token"], "a token used once already");
+
+    // A token lives five minutes, by the app's clock.
+    let late = h
+        .confirm(NUMBER, None, "Ask about the late delivery", false)
+        .unwrap();
+    clock.advance(chrono::Duration::minutes(5) + chrono::Duration::seconds(1));
+    refused(&late["token"], "a token older than 5 minutes");
+    let in_time = h
+        .confirm(NUMBER, None, "Ask about the early delivery", false)
+        .unwrap();
+    clock.advance(chrono::Duration::minutes(4) + chrono::Duration::seconds(59));
+    h.ok("place_call", json!({ "token": in_time["token"] }));
+    assert_eq!(h.demo_sends(), (2, 2));
+
+    // A second identical call needs its own "call anyway" confirmation: a plain one is refused
+    // at the confirm step, and a plain token taken before the first call went out does not
+    // place a second one either.
+    let task = "Ask whether the parcel arrived";
+    let early = h.confirm(NUMBER, None, task, false).unwrap();
+    let early_too = h.confirm(NUMBER, None, task, false).unwrap();
+    let one = h.ok("place_call", json!({ "token": early["token"] }));
+    let dup = h
+        .confirm(NUMBER, None, task, false)
+        .expect_err("a duplicate was confirmed");
+    assert_eq!(dup["kind"], "duplicate");
+    assert_eq!(dup["callId"], one["id"]);
+    let before = h.demo_sends();
+    let dup = h.err_json("place_call", json!({ "token": early_too["token"] }));
+    assert_eq!(dup["kind"], "duplicate", "{dup}");
+    assert_eq!(h.demo_sends(), before, "a duplicate was sent");
+    let forced = h.confirm(NUMBER, None, task, true).unwrap();
+    assert_eq!(forced["force"], true);
+    let two = h.ok("place_call", json!({ "token": forced["token"] }));
+    assert_ne!(id_of(&one), id_of(&two));
+    assert_ne!(one["taskId"], two["taskId"]);
+    refused(
+        &forced["token"],
+        "a \"call anyway\" token used once already",
+    );
+    assert_eq!(h.demo_sends(), (4, 4));
+
+    // A token belongs to the session that issued it: a new demo simulator does not take it.
+    let old = h
+        .confirm(NUMBER, None, "Ask for the Saturday hours", false)
+        .unwrap();
+    h.ok("stop_demo", json!({}));
+    h.ok("start_demo", json!({}));
+    refused(&old["token"], "a token of an earlier session");
+    assert_eq!(
+        h.history(None, None)["total"],
+        4,
+        "a refused token left a row"
+    );
+}
+
+#[test]
+fn leaving_demo_mode_closes_out_a_live_demo_call_and_sends_nothing_for_it() {
+    let real = real_service(&[REAL_KEY], SLOW);
+    let h = Harness::configured(SLOW, |_| {});
+    h.use_service(&real.base_url(), REAL_KEY);
+    h.ok("start_demo", json!({}));
+    let demo_addr = h.demo_sim(|sim| sim.addr());
+    let placed = h
+        .place(NUMBER, "Ask whether the demo shop is open", false)
+        .unwrap();
+    let id = id_of(&placed);
+    assert_eq!(status_of(&placed), PENDING);
+    assert_eq!(placed["cancellable"], true);
+    assert_eq!(placed["demo"], true);
+
+    let mode = h.ok("stop_demo", json!({}));
+    assert_eq!(mode["demo"], false);
+    assert_eq!(mode["hasKey"], true, "back to the real service: {mode}");
+
+    // Closed out as a demo call, with a note, no longer live or cancellable.
+    let events = h.wait_for_status(id, &DEMO_ENDED);
+    let ended = events.last().unwrap();
+    assert_eq!(ended.status, DEMO_ENDED);
+    assert!(!ended.cancellable && !ended.live && ended.finished);
+    let detail = h.ok("get_task", json!({ "id": id }));
+    assert_eq!(status_of(&detail["call"]), DEMO_ENDED);
+    assert_eq!(detail["call"]["cancellable"], false);
+    assert_eq!(detail["call"]["live"], false);
+    assert_eq!(
+        detail["call"]["error"],
+        missioncall_core::session::DEMO_ABANDONED_NOTE
+    );
+    assert_eq!(timeline_of(&detail), [SENDING, PENDING, DEMO_ENDED]);
+
+    // Cancel (and refresh) refuse with a reason, and send nothing anywhere: not to the real
+    // service with the real key, and not to the simulator, which is gone.
+    for cmd in ["cancel_task", "refresh_task"] {
+        let e = h.err_json(cmd, json!({ "id": id }));
+        assert_eq!(e["kind"], "otherOrigin", "{cmd}: {e}");
+        let message = e["message"].as_str().unwrap();
+        assert_plain(message);
+        assert!(message.contains("demo"), "{cmd}: {message}");
+    }
+    assert_eq!(
+        real.stats(),
+        workapi_sim::Stats::default(),
+        "the real service heard about a demo call"
+    );
+    assert!(
+        TcpStream::connect(demo_addr).is_err(),
+        "the demo simulator still listens at {demo_addr}"
+    );
+    assert_eq!(
+        status_of(&h.ok("get_task", json!({ "id": id }))["call"]),
+        DEMO_ENDED
+    );
+}
+
+/// The real service can be reached (its address is known and its key stored), so the cancel
+/// goes there: neither to the demo simulator nor refused.
+#[test]
+fn in_demo_mode_a_real_call_is_cancelled_at_its_own_service() {
+    let real = real_service(&[REAL_KEY], SLOW);
+    let h = Harness::configured(SLOW, |_| {});
+    h.use_service(&real.base_url(), REAL_KEY);
+    let placed = h
+        .place(NUMBER, "Ask whether the plumber can come on Monday", false)
+        .unwrap();
+    let id = id_of(&placed);
+    let task_id = placed["taskId"].as_str().unwrap().to_owned();
+    assert_eq!(placed["demo"], false);
+    assert_eq!(real.task(&task_id).unwrap().status, "pending");
+
+    h.ok("start_demo", json!({}));
+    let cancelled = h.ok("cancel_task", json!({ "id": id }));
+    assert_eq!(status_of(&cancelled), CANCELLED, "{cancelled}");
+    assert_eq!(cancelled["cancellable"], false);
+    assert_eq!(
+        real.task(&task_id).unwrap().status,
+        "cancelled",
+        "the real task goes on"
+    );
+    assert_eq!(real.stats().cancels, 1);
+    assert_eq!(
+        h.demo_sim(|sim| sim.stats().cancels),
+        0,
+        "the cancel went to the demo simulator"
+    );
+    h.wait_for_status(id, &CANCELLED);
+    assert_eq!(
+        h.ok("app_mode", json!({}))["demo"],
+        true,
+        "still in demo mode"
+    );
+}
+
+#[test]
+fn a_rejected_key_reaches_the_window_as_such() {
+    let real = real_service(&[REAL_KEY], SLOW);
+    let h = Harness::configured(SLOW, |_| {});
+    h.use_service(&real.base_url(), REAL_KEY);
+    let id = id_of(
+        &h.place(NUMBER, "Ask about the gas meter reading", false)
+            .unwrap(),
+    );
+    // The key is replaced by one the service does not know: the tracker's next read gets 401.
+    h.ok("set_api_key", json!({ "key": OTHER_KEY }));
+    let rejected = wait_until("a rejected-key state at the window", || {
+        let net = h.host.network_events();
+        let found = net
+            .iter()
+            .find(|n| n.connection == Connection::KeyRejected)
+            .cloned();
+        (found.is_some(), (found, net))
+    })
+    .0
+    .unwrap();
+    let message = rejected.message.expect("why the key was rejected");
+    assert_plain(&message);
+    assert!(message.contains("key"), "{message}");
+    let net = h.host.network_events();
+    assert!(
+        net.iter().all(|n| n.connection != Connection::Online),
+        "a rejected key was told as online: {net:?}"
+    );
+    assert!(!h.host.as_text().contains(OTHER_KEY));
+    // The call itself is fine: it is still waiting at the service.
+    let detail = h.ok("get_task", json!({ "id": id }));
+    assert_eq!(status_of(&detail["call"]), PENDING);
+}
+
+#[test]
+fn an_unknown_default_region_is_a_settings_error() {
+    let h = Harness::new(SLOW);
+    let mut s = h.ok("get_settings", json!({}));
+    s["defaultRegion"] = json!("ZZ");
+    let (kind, message) = h.err("set_settings", json!({ "settings": s }));
+    assert_eq!(kind, "invalidSettings");
+    assert_plain(&message);
+    assert!(message.contains("country"), "{message}");
+    assert!(message.contains("ZZ"), "{message}");
+    assert!(!message.to_lowercase().contains("number"), "{message}");
+    assert!(
+        !h.dir
+            .path()
+            .join(missioncall_core::settings::FILE_NAME)
+            .exists(),
+        "refused settings were saved"
+    );
+    s["defaultRegion"] = json!("de");
+    assert_eq!(
+        h.ok("set_settings", json!({ "settings": s }))["defaultRegion"],
+        "DE"
+    );
+}
+
+#[test]
+fn a_key_stays_with_its_service_address() {
+    let first = real_service(&[REAL_KEY], SLOW);
+    // A second service at another address, reached through a relay that keeps what it is
+    // sent. It would even accept the key: nothing may be sent there with it.
+    let second = real_service(&[REAL_KEY], SLOW);
+    let relay = Relay::to(second.addr());
+    let h = Harness::configured(SLOW, |_| {});
+    h.use_service(&first.base_url(), REAL_KEY);
+    let placed = h
+        .place(NUMBER, "Ask whether the locksmith is free today", false)
+        .unwrap();
+    let id = id_of(&placed);
+    let task_id = placed["taskId"].as_str().unwrap().to_owned();
+
+    // A new address: no key until one is entered for it.
+    h.set_base_url(&relay.base_url());
+    let mode = h.ok("app_mode", json!({}));
+    assert_eq!(mode["hasKey"], false, "{mode}");
+    assert_eq!(mode["demo"], false, "{mode}");
+    assert_eq!(mode["baseUrl"], relay.base_url());
+    assert_eq!(h.ok("key_status", json!({}))["set"], false);
+    let e = h
+        .confirm(NUMBER, None, "Ask about the spare key", false)
+        .expect_err("a call was confirmed with no key for the address");
+    assert_eq!(e["kind"], "noKey");
+    // The earlier call still goes to its own service, with that service's key.
+    let gets = first.stats().gets;
+    let refreshed = h.ok("refresh_task", json!({ "id": id }));
+    assert_eq!(status_of(&refreshed), PENDING);
+    assert_eq!(first.stats().gets, gets + 1);
+
+    // Back to the first address: its key is there again, and its call is followed again.
+    h.set_base_url(&first.base_url());
+    let mode = h.ok("app_mode", json!({}));
+    assert_eq!(mode["hasKey"], true, "{mode}");
+    assert_eq!(
+        h.ok("key_status", json!({}))["last4"],
+        &REAL_KEY[REAL_KEY.len() - 4..]
+    );
+    assert!(first.force_status(&task_id, "accepted"));
+    h.wait_for_status(id, &ACCEPTED);
+
+    assert_eq!(
+        relay.connections(),
+        0,
+        "something was sent to the new address"
+    );
+    assert_eq!(
+        relay.count(REAL_KEY),
+        0,
+        "the key was sent to the new address"
+    );
+    assert_eq!(second.stats(), workapi_sim::Stats::default());
+}
+
+#[test]
+fn listing_history_changes_nothing_and_a_given_up_call_stays_given_up() {
+    // The service knows two accounts. A call placed with the first key is unknown to the
+    // second (404), so once the key is changed the tracker gives up on it after three reads.
+    let sim = real_service(&[REAL_KEY, OTHER_KEY], SLOW);
+    let relay = Relay::to(sim.addr());
+    let h = Harness::configured(SLOW, |_| {});
+    h.use_service(&relay.base_url(), REAL_KEY);
+    let lost = h
+        .place(NUMBER, "Ask whether the tailor finished the suit", false)
+        .unwrap();
+    let lost_id = id_of(&lost);
+    let lost_task = lost["taskId"].as_str().unwrap().to_owned();
+    h.ok("set_api_key", json!({ "key": OTHER_KEY }));
+    let events = wait_until("the tracker to give up on the call", || {
+        let events = h.host.tasks_of(lost_id);
+        let given_up = events.iter().any(|c| c.tracking == Tracking::GivenUp);
+        (given_up, (relay.gets_of(&lost_task), events))
+    })
+    .1;
+    let given_up = events
+        .iter()
+        .find(|c| c.tracking == Tracking::GivenUp)
+        .unwrap();
+    assert_eq!(given_up.status, PENDING, "giving up is not a status");
+    assert!(given_up.tracking_label.is_some());
+    let reads = relay.gets_of(&lost_task);
+    assert!(reads >= 3, "{reads} reads before giving up");
+    let events_before = h.host.tasks_of(lost_id).len();
+
+    // Another call, followed by the same tracker, measures the tracker's time below.
+    let other = h
+        .place(NUMBER, "Ask whether the tailor can shorten trousers", false)
+        .unwrap();
+    let other_task = other["taskId"].as_str().unwrap().to_owned();
+
+    for _ in 0..20 {
+        let page = h.history(None, None);
+        let row = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| id_of(c) == lost_id)
+            .cloned()
+            .expect("the call is listed");
+        assert_eq!(tracking_of(&row), Tracking::GivenUp);
+        h.history(Some(&PENDING), Some("tailor"));
+        h.ok("sync_history", json!({}));
+    }
+    // Ten more reads of the other call: a revived call would have been read by then (the
+    // first read of a newly followed call comes before the second read of any other).
+    let since = relay.gets_of(&other_task);
+    wait_until("ten more reads of the other call", || {
+        let n = relay.gets_of(&other_task);
+        (n >= since + 10, n)
+    });
+    assert_eq!(
+        relay.gets_of(&lost_task),
+        reads,
+        "a given-up call was read again after listing or syncing history"
+    );
+    let detail = h.ok("get_task", json!({ "id": lost_id }));
+    assert_eq!(tracking_of(&detail["call"]), Tracking::GivenUp);
+    assert_eq!(h.host.tasks_of(lost_id).len(), events_before);
+
+    // Until the user asks again: one read, at once.
+    let (kind, message) = h.err("refresh_task", json!({ "id": lost_id }));
+    assert_eq!(kind, "notFound");
+    assert_plain(&message);
+    assert_eq!(relay.gets_of(&lost_task), reads + 1);
 }
 
 fn walk(dir: &std::path::Path) -> Vec<PathBuf> {

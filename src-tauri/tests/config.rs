@@ -1,11 +1,12 @@
 //! Guards on the shell's security configuration: the CSP and window settings in
-//! `tauri.conf.json`, the capability files, the command list in `build.rs`, and the resolved Tauri
-//! version in `Cargo.lock`. Each check is a function returning the problems it found, so the same
+//! `tauri.conf.json`, the capability files, the command list in `build.rs` (against the commands
+//! the app registers), and the resolved Tauri version in `Cargo.lock`. Each check is a function returning the problems it found, so the same
 //! checks are also run on deliberately weakened copies of the real files to prove they would fail.
 
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -302,13 +303,14 @@ fn the_security_check_catches_weakened_configs() {
 // ---------------------------------------------------------------------------------------------
 // Capabilities
 
-/// The permissions the main window must have: exactly these, nothing else.
+/// The permissions the main window must have: exactly these, nothing else (one per command the
+/// app registers, and listening to its events).
 fn expected_permissions() -> BTreeSet<String> {
     let mut set: BTreeSet<String> = ["core:event:allow-listen", "core:event:allow-unlisten"]
         .into_iter()
         .map(str::to_owned)
         .collect();
-    for c in missioncall_app::COMMANDS {
+    for c in registered_commands() {
         set.insert(format!("allow-{}", c.replace('_', "-")));
     }
     set
@@ -403,39 +405,65 @@ fn the_capability_check_catches_extra_or_missing_grants() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// build.rs
+// The command list: what the app handles, what build.rs declares, what the window is granted
 
-/// The string literals of the array given to `AppManifest::commands` in build.rs.
-fn build_rs_commands(text: &str) -> Vec<String> {
-    let code: String = text
-        .lines()
-        .map(|l| l.split("//").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let start = code
-        .find("COMMANDS: &[&str] = &[")
-        .map(|i| i + "COMMANDS: &[&str] = &[".len())
-        .expect("command_names.rs: the command list was not found");
-    let end = start
-        + code[start..]
-            .find(']')
-            .expect("build.rs: unterminated list");
-    let list = &code[start..end];
-    let mut out = Vec::new();
-    let mut rest = list;
-    while let Some(open) = rest.find('"') {
-        let after = &rest[open + 1..];
-        let close = after.find('"').expect("build.rs: unterminated string");
-        out.push(after[..close].to_owned());
-        rest = &after[close + 1..];
+/// The commands the app really registers, read from its specta builder: the same list makes the
+/// invoke handler and the TypeScript bindings. An exporter that keeps only the names reads it.
+fn registered_commands() -> Vec<String> {
+    struct Names(Arc<Mutex<Vec<String>>>);
+    impl tauri_specta::LanguageExt for Names {
+        type Error = std::io::Error;
+        fn export(
+            self,
+            cfg: &tauri_specta::BuilderConfiguration,
+            _path: &Path,
+        ) -> Result<(), Self::Error> {
+            *self.0.lock().unwrap() = cfg.commands.iter().map(|f| f.name().to_owned()).collect();
+            Ok(())
+        }
     }
-    out
+    let names = Arc::new(Mutex::new(Vec::new()));
+    missioncall_app::specta_builder::<tauri::test::MockRuntime>()
+        .export(Names(names.clone()), Path::new("not written"))
+        .expect("reading the registered commands");
+    let names = names.lock().unwrap().clone();
+    assert!(!names.is_empty(), "no command registered");
+    names
+}
+
+/// How a declared command list (build.rs's, from which the permissions are made) differs from
+/// the registered commands, both ways.
+fn command_list_problems(registered: &[String], declared: &[&str]) -> Vec<String> {
+    let mut p = Vec::new();
+    let mut seen = BTreeSet::new();
+    for d in declared {
+        if !seen.insert(*d) {
+            p.push(format!("{d} is declared twice"));
+        }
+    }
+    for r in registered {
+        if !seen.contains(r.as_str()) {
+            p.push(format!(
+                "{r} is handled but not declared: it gets no permission, so the window cannot call it"
+            ));
+        }
+    }
+    let handled: BTreeSet<&str> = registered.iter().map(String::as_str).collect();
+    for d in &seen {
+        if !handled.contains(d) {
+            p.push(format!(
+                "{d} is declared (and so granted) but the app does not handle it"
+            ));
+        }
+    }
+    p
 }
 
 #[test]
-fn build_rs_declares_exactly_the_commands() {
-    // build.rs and the app read one list (src/command_names.rs): build.rs must include it and
-    // hand exactly it to AppManifest.
+fn build_rs_declares_exactly_the_registered_commands() {
+    // build.rs reads the one list in src/command_names.rs and hands it to AppManifest, which
+    // makes one permission per command; the app registers its commands with
+    // `collect_commands!` in src/lib.rs. The two must be the same set.
     let build = read(&crate_dir().join("build.rs"));
     assert!(
         build.contains("include!(\"src/command_names.rs\")"),
@@ -445,18 +473,28 @@ fn build_rs_declares_exactly_the_commands() {
         build.contains("AppManifest::new().commands(COMMANDS)"),
         "build.rs must hand COMMANDS to AppManifest"
     );
-    let text = read(&crate_dir().join("src/command_names.rs"));
-    let mut listed = build_rs_commands(&text);
-    let n = listed.len();
-    listed.sort();
-    listed.dedup();
-    assert_eq!(n, listed.len(), "a command is listed twice");
-    let mut expected: Vec<String> = missioncall_app::COMMANDS
+    fail_on(command_list_problems(
+        &registered_commands(),
+        missioncall_app::COMMANDS,
+    ));
+}
+
+#[test]
+fn the_command_list_check_catches_a_difference_either_way() {
+    let registered = registered_commands();
+    assert!(command_list_problems(&registered, missioncall_app::COMMANDS).is_empty());
+    let mut extra = missioncall_app::COMMANDS.to_vec();
+    extra.push("no_such_command");
+    assert!(!command_list_problems(&registered, &extra).is_empty());
+    let fewer: Vec<&str> = missioncall_app::COMMANDS
         .iter()
-        .map(|s| s.to_string())
+        .copied()
+        .filter(|c| *c != "place_call")
         .collect();
-    expected.sort();
-    assert_eq!(listed, expected, "command_names.rs and COMMANDS differ");
+    assert!(!command_list_problems(&registered, &fewer).is_empty());
+    let mut twice = missioncall_app::COMMANDS.to_vec();
+    twice.push(missioncall_app::COMMANDS[0]);
+    assert!(!command_list_problems(&registered, &twice).is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
