@@ -366,7 +366,7 @@ printf %s ci-password | gnome-keyring-daemon --unlock --components=secrets >/dev
   || { echo "gnome-keyring-daemon could not start" >&2; exit 90; }
 step() { local name=$1; shift; "$MC" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null; echo $? >"$OUT/$name.rc"; }
 step_in() { local name=$1 input=$2; shift 2; printf '%s\n' "$input" | "$MC" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"; echo $? >"$OUT/$name.rc"; }
-lookup() { secret-tool lookup service ai.missioncall.MissionCall username workapi-api-key; }
+lookup() { secret-tool lookup service ai.missioncall.MissionCall username "$ACCOUNT"; }
 
 step status_before key status --json
 step_in set "$CANARY" key set
@@ -422,7 +422,15 @@ fn keychain_flow(
         .env("OUT", out.path())
         .env("CANARY", key)
         .env("WRONG", wrong)
-        .env("MISSIONCALL_BASE_URL", sim.base_url());
+        .env("MISSIONCALL_BASE_URL", sim.base_url())
+        // Each service address has its own keychain entry.
+        .env(
+            "ACCOUNT",
+            format!(
+                "workapi-api-key for {}",
+                workapi::check_base_url(&sim.base_url()).unwrap()
+            ),
+        );
     let session = run_command(cmd, None);
     assert_eq!(
         session.code, 0,

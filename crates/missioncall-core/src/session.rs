@@ -22,7 +22,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
 use workapi::{ApiKey, Client};
 
 /// Note recorded on demo calls left unfinished when their simulator stopped.
@@ -127,17 +126,9 @@ pub struct ModeInfo {
     pub first_run: bool,
 }
 
+/// The session in use. Its tracker publishes on the manager's own channel.
 struct Active {
     session: Arc<Session>,
-    forward: Option<JoinHandle<()>>,
-}
-
-impl Drop for Active {
-    fn drop(&mut self) {
-        if let Some(f) = self.forward.take() {
-            f.abort();
-        }
-    }
 }
 
 /// The session manager. Share it as `Arc<Manager>`.
@@ -312,15 +303,7 @@ impl Manager {
         match &call.origin {
             Origin::Demo => Err(Error::DemoEnded { call_id }),
             Origin::Service(url) => {
-                if session.as_ref().is_some_and(|s| s.is_demo())
-                    && same_address(url, &self.effective_base_url())
-                {
-                    return Err(Error::OtherOrigin {
-                        call_id,
-                        origin: call.origin.clone(),
-                        here: Origin::Demo,
-                    });
-                }
+                // Also in demo mode: a real call is handled at its real service.
                 let Some(key) = self.key_for(url)? else {
                     return Err(Error::NoKeyForOrigin {
                         call_id,
@@ -525,10 +508,13 @@ impl Manager {
         let base = self.effective_base_url();
         let calls = Calls::real(self.history.clone(), self.client(key, &base)?)
             .with_lost_ids_file(self.lost_ids_file());
-        let tracker = self
-            .cfg
-            .follow
-            .then(|| Tracker::start(calls.clone(), self.cfg.tracker.clone().unwrap_or_default()));
+        let tracker = self.cfg.follow.then(|| {
+            Tracker::start_on(
+                calls.clone(),
+                self.cfg.tracker.clone().unwrap_or_default(),
+                self.events.clone(),
+            )
+        });
         Ok(Session {
             calls,
             tracker,
@@ -556,12 +542,13 @@ impl Manager {
             .build()?;
         let calls = Calls::new(self.history.clone(), client, Origin::Demo);
         let tracker = self.cfg.follow.then(|| {
-            Tracker::start(
+            Tracker::start_on(
                 calls.clone(),
                 self.cfg
                     .tracker
                     .clone()
                     .unwrap_or_else(|| TrackerConfig::scaled(speed.max(1.0))),
+                self.events.clone(),
             )
         });
         Ok(Session {
@@ -585,28 +572,7 @@ impl Manager {
 
     async fn install(&self, session: Session) {
         let session = Arc::new(session);
-        let forward = session.tracker().map(|t| {
-            let mut rx = t.subscribe();
-            let tx = self.events.clone();
-            tokio::spawn(async move {
-                loop {
-                    match rx.recv().await {
-                        Ok(ev) => {
-                            let _ = tx.send(ev);
-                        }
-                        Err(broadcast::error::RecvError::Lagged(n)) => {
-                            tracing::warn!("missed {n} tracker events");
-                        }
-                        Err(_) => return,
-                    }
-                }
-            })
-        });
-        let old = self
-            .active
-            .lock()
-            .await
-            .replace(Active { session, forward });
+        let old = self.active.lock().await.replace(Active { session });
         if let Some(old) = old {
             shutdown_active(old).await;
         }
@@ -672,13 +638,8 @@ impl Manager {
     }
 }
 
-async fn shutdown_active(mut a: Active) {
-    if let Some(f) = a.forward.take() {
-        f.abort();
-    }
-    let session = a.session.clone();
-    drop(a);
-    if let Ok(session) = Arc::try_unwrap(session) {
+async fn shutdown_active(a: Active) {
+    if let Ok(session) = Arc::try_unwrap(a.session) {
         session.shutdown().await;
     }
 }

@@ -166,8 +166,18 @@ impl Tracker {
     /// Starts following, on the current tokio runtime, the live tasks of `calls`' origin found
     /// in history, and any task later passed to [`Tracker::follow`].
     pub fn start(calls: Calls, cfg: TrackerConfig) -> Tracker {
-        let (cmd, rx) = mpsc::unbounded_channel();
         let (events, _) = broadcast::channel(256);
+        Tracker::start_on(calls, cfg, events)
+    }
+
+    /// Like [`Tracker::start`], publishing on `events` (a channel its subscribers already
+    /// listen to, so that no event can come before they do).
+    pub fn start_on(
+        calls: Calls,
+        cfg: TrackerConfig,
+        events: broadcast::Sender<TrackerEvent>,
+    ) -> Tracker {
+        let (cmd, rx) = mpsc::unbounded_channel();
         let stats = Arc::new(TrackerStats::default());
         // The tracker handles rate limits and failures itself: a request never waits inside.
         let client = calls.client().with_retry_policy(RetryPolicy::none());
