@@ -105,6 +105,9 @@ impl From<CoreError> for AppError {
             CoreError::TaskMismatch { .. } | CoreError::TaskAlreadyKnown { .. } => {
                 AppErrorKind::InvalidTask
             }
+            CoreError::History(missioncall_core::history::HistoryError::NotFound(_)) => {
+                AppErrorKind::NotFound
+            }
             CoreError::History(_) => AppErrorKind::Storage,
             CoreError::Secrets(missioncall_core::secrets::SecretsError::InvalidKey) => {
                 AppErrorKind::InvalidKey
@@ -119,11 +122,7 @@ impl From<CoreError> for AppError {
             CoreError::NotUnknownOutcome { .. } => AppErrorKind::Other,
             CoreError::InvalidRegion { .. } => AppErrorKind::InvalidSettings,
         };
-        let call_id = match &e {
-            CoreError::UnknownOutcome { call_id, .. } => Some(*call_id),
-            CoreError::Duplicate { existing_id, .. } => Some(*existing_id),
-            _ => None,
-        };
+        let call_id = e.call_id();
         AppError {
             call_id,
             ..AppError::new(kind, e.to_string())
