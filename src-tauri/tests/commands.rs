@@ -683,7 +683,7 @@ fn first_run_without_a_key_asks_for_one() {
     assert_eq!(kind, "noKey");
     let e = h.err_json("cancel_task", json!({"id": 1}));
     assert!(e.get("callId").is_none(), "{e}");
-    assert_eq!(e["kind"], "storage", "there is no call 1: {e}");
+    assert_eq!(e["kind"], "notFound", "there is no call 1: {e}");
     assert_eq!(h.history(None, None)["total"], 0);
     assert!(
         !h.dir
