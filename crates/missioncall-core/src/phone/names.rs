@@ -258,19 +258,40 @@ pub(crate) fn name(code: &str) -> Option<&'static str> {
         .map(|i| NAMES[i].1)
 }
 
-/// A key that sorts names the way a reader expects: accents folded, case ignored.
+/// A key that sorts names the way a reader expects: accents folded (in either case), case
+/// ignored, so "Réunion" sorts among the R's and "Türkiye" between "Tunisia" and "Turkmenistan".
 pub(crate) fn sort_key(name: &str) -> String {
     name.chars()
-        .map(|c| match c {
-            'Å' | 'Á' | 'À' | 'Ä' | 'Â' | 'Ã' => 'a',
-            'Ç' => 'c',
-            'É' | 'È' | 'Ê' | 'Ë' => 'e',
-            'Í' | 'Î' => 'i',
-            'Ó' | 'Ô' | 'Ö' => 'o',
-            'Ú' | 'Ü' => 'u',
-            other => other.to_ascii_lowercase(),
-        })
+        .flat_map(char::to_lowercase)
+        .map(fold)
         .collect()
+}
+
+/// A lower-case Latin letter without its accent ("é" -> "e"); other characters as they are.
+fn fold(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => 'c',
+        'ď' | 'đ' => 'd',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => 'e',
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => 'g',
+        'ĥ' | 'ħ' => 'h',
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => 'i',
+        'ĵ' => 'j',
+        'ķ' => 'k',
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => 'l',
+        'ñ' | 'ń' | 'ņ' | 'ň' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => 'o',
+        'ŕ' | 'ŗ' | 'ř' => 'r',
+        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => 's',
+        'ţ' | 'ť' | 'ŧ' | 'ț' => 't',
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => 'u',
+        'ŵ' => 'w',
+        'ý' | 'ÿ' | 'ŷ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        '\u{2019}' => '\'',
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -287,5 +308,31 @@ mod tests {
         assert_eq!(name("GB"), Some("United Kingdom"));
         assert_eq!(name("ZZ"), None);
         assert_eq!(sort_key("Åland Islands"), "aland islands");
+        assert_eq!(sort_key("São Tomé and Príncipe"), "sao tome and principe");
+        assert_eq!(sort_key("Côte d’Ivoire"), "cote d'ivoire");
+        assert_eq!(sort_key("Türkiye"), "turkiye");
+    }
+
+    #[test]
+    fn accented_names_sort_where_a_reader_expects() {
+        // Each accented name (the middle one) sorts between its neighbours in the picker.
+        let expected = [
+            ["Qatar", "Réunion", "Romania"],
+            ["San Marino", "São Tomé and Príncipe", "Saudi Arabia"],
+            ["Tunisia", "Türkiye", "Turkmenistan"],
+            ["Costa Rica", "Côte d’Ivoire", "Croatia"],
+            ["Cuba", "Curaçao", "Cyprus"],
+            ["Saint Barthélemy", "Saint Helena", "Saint Kitts and Nevis"],
+            ["Afghanistan", "Åland Islands", "Albania"],
+        ];
+        let mut all: Vec<&str> = NAMES.iter().map(|(_, n)| *n).collect();
+        all.sort_by_cached_key(|n| sort_key(n));
+        let at = |name: &str| all.iter().position(|n| *n == name).expect(name);
+        for [before, name, after] in expected {
+            assert!(
+                at(before) < at(name) && at(name) < at(after),
+                "{name} is not between {before} and {after}"
+            );
+        }
     }
 }
