@@ -6,7 +6,7 @@
 //! fifth, origin (the region a row was derived from), used only to group the differences; a
 //! corpus of four columns (such as an independent one) works too.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use missioncall_core::phone;
 
@@ -146,29 +146,39 @@ fn report(mismatches: &[(Class, String, String)]) {
 
 #[test]
 fn valid_rows_round_trip_through_every_format() {
-    for row in rows().iter().filter(|r| r.valid) {
+    let rows = rows();
+    // What libphonenumber reads a (region, text) as, where the corpus says: a national format
+    // does not always read back as the number it was made from (in Gabon "06 03 12 34" is
+    // +241 06031234, not +241 6031234), and there we must read it as libphonenumber does.
+    let oracle: HashMap<(&str, &str), Option<&str>> = rows
+        .iter()
+        .map(|r| ((r.region, r.input), r.valid.then_some(r.e164)))
+        .collect();
+    let mut failures = Vec::new();
+    for row in rows.iter().filter(|r| r.valid) {
         let region = (!row.region.is_empty() && row.region != "001").then_some(row.region);
         let Ok(n) = phone::parse(row.input, region) else {
             continue;
         };
         for form in [&n.e164, &n.international] {
-            let again = phone::parse(form, None);
-            assert_eq!(
-                again.as_ref().map(|a| &a.e164),
-                Ok(&n.e164),
-                "line {}: {form:?}",
-                row.line
-            );
+            let again = phone::parse(form, None).map(|a| a.e164);
+            if again.as_ref() != Ok(&n.e164) {
+                failures.push(format!("line {}: {form:?} reads as {again:?}", row.line));
+            }
         }
         if let Some(r) = &n.region {
-            let again = phone::parse(&n.national, Some(r));
-            assert_eq!(
-                again.map(|a| a.e164),
-                Ok(n.e164.clone()),
-                "line {}: national {:?}",
-                row.line,
-                n.national
-            );
+            let want = oracle
+                .get(&(r.as_str(), n.national.as_str()))
+                .copied()
+                .unwrap_or(Some(n.e164.as_str()));
+            let again = phone::parse(&n.national, Some(r)).map(|a| a.e164);
+            if again.as_deref().ok() != want {
+                failures.push(format!(
+                    "line {}: national {:?} in {r} reads as {again:?}, want {want:?}",
+                    row.line, n.national
+                ));
+            }
         }
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
