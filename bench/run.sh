@@ -88,7 +88,13 @@ if ! skipped apps; then
       if command -v gnome-keyring-daemon >/dev/null; then
         gnome-keyring-daemon --foreground --unlock --components=secrets < <(printf bench) >/dev/null 2>&1 &
         keyring=$!
-        sleep 1
+        # Until it owns the name, an app asking would D-Bus-activate a second daemon.
+        source "'"$root"'/scripts/lib/dbus-wait.sh"
+        if ! dbus_wait_name org.freedesktop.secrets "$keyring"; then
+          echo "bench: gnome-keyring-daemon never took org.freedesktop.secrets" >&2
+          kill "$keyring" 2>/dev/null
+          exit 1
+        fi
       fi
       python3 "'"$root"'/bench/measure.py" --bare "$BENCH_BARE" --app "$BENCH_APP" \
         --runs "$RUNS" --settle "$SETTLE" --out "$BENCH_OUT"

@@ -33,7 +33,7 @@ step "UI in Chromium (Playwright)"
 (cd ui && CI=1 npx playwright test)
 
 step "the real app under Xvfb (tauri-driver)"
-cargo build -p missioncall-app --locked
+cargo build -p missioncall-app -p missioncall-cli --locked
 bash tests/e2e/run.sh
 
 echo

@@ -25,13 +25,27 @@ export MC="${CARGO_TARGET_DIR:-$root/target}/debug/missioncall"
 
 session_home=$(mktemp -d)
 trap 'rm -rf "$session_home"' EXIT
+export MC_ROOT="$root"
 
 HOME="$session_home" dbus-run-session -- bash -c '
 set -euo pipefail
 fail() { echo "test-keychain: FAILED: $*" >&2; exit 1; }
+source "$MC_ROOT/scripts/lib/dbus-wait.sh"
 
 echo -n ci-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
   || fail "gnome-keyring-daemon did not start"
+# --unlock may return before the daemon owns the name; a client asking earlier would get a
+# second, D-Bus-activated daemon with no login collection. Wait for ours.
+dbus_wait_name org.freedesktop.secrets || fail "gnome-keyring-daemon never took org.freedesktop.secrets"
+# The gnome-keyring-daemon processes of this session (its HOME is fresh, so only ours).
+keyrings() {
+  local p n=0
+  for p in /proc/[0-9]*; do
+    [ "$(basename "$(readlink "$p/exe" 2>/dev/null)")" = gnome-keyring-daemon ] || continue
+    grep -qxF "HOME=$HOME" < <(tr "\0" "\n" <"$p/environ" 2>/dev/null) && n=$((n + 1))
+  done
+  echo "$n"
+}
 
 # The Secret Service must answer before anything else runs.
 probe="probe-$RANDOM$RANDOM"
@@ -79,5 +93,8 @@ echo "cli key flow ok"
 
 echo "==> cli: key hygiene with the keychain part required"
 MISSIONCALL_REAL_KEYCHAIN=1 cargo test -p missioncall-cli --test key_hygiene 2>&1 | tail -n 5
+
+n=$(keyrings)
+[ "$n" = 1 ] || fail "$n gnome-keyring-daemon processes served this session (one expected: a second one means a client asked before ours owned the name)"
 '
 echo "test-keychain: all passed"

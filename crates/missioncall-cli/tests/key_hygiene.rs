@@ -364,6 +364,10 @@ const KEYCHAIN_SESSION: &str = r#"
 set -u
 printf %s ci-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
   || { echo "gnome-keyring-daemon could not start" >&2; exit 90; }
+# Nothing may ask for the Secret Service before the daemon owns its name (a client asking
+# earlier D-Bus-activates a second daemon with no login collection).
+source "$DBUS_WAIT"
+dbus_wait_name org.freedesktop.secrets || exit 91
 step() { local name=$1; shift; "$MC" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" </dev/null; echo $? >"$OUT/$name.rc"; }
 step_in() { local name=$1 input=$2; shift 2; printf '%s\n' "$input" | "$MC" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"; echo $? >"$OUT/$name.rc"; }
 lookup() { secret-tool lookup service ai.missioncall.MissionCall username "$ACCOUNT"; }
@@ -422,6 +426,13 @@ fn keychain_flow(
         .env("OUT", out.path())
         .env("CANARY", key)
         .env("WRONG", wrong)
+        .env(
+            "DBUS_WAIT",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../scripts/lib/dbus-wait.sh"
+            ),
+        )
         .env("MISSIONCALL_BASE_URL", sim.base_url())
         // Each service address has its own keychain entry.
         .env(
