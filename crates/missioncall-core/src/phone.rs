@@ -7,11 +7,11 @@
 //! never accept a number libphonenumber would reject.
 //!
 //! The work is split by job: `clean` takes away what people type around a number,
-//! `readings` works out the (calling code, national number) pairs the digits can stand for
-//! (the only place the crate's parser is called, behind the module's one panic boundary), and
-//! `validate` checks them against the metadata as libphonenumber does (the whole number
-//! against a kind's pattern). This file is the public API; `codes`, `names` and `locale` are
-//! its plain tables.
+//! `readings` reads the digits as libphonenumber's parser does (calling code, national
+//! prefix), `validate` checks that reading against the metadata as libphonenumber does (the
+//! whole number against a kind's pattern) and has the crate's formatter write it, behind the
+//! module's one panic boundary; `patterns` matches the metadata's regexes the way Java does.
+//! This file is the public API; `codes`, `names` and `locale` are its plain tables.
 
 use std::fmt;
 
@@ -23,11 +23,12 @@ mod clean;
 mod codes;
 mod locale;
 mod names;
+mod patterns;
 mod readings;
 mod validate;
 
 use clean::{clean, is_ignorable};
-use readings::{candidates, resolve_region, strip_idd};
+use readings::{reading, resolve_region, strip_idd};
 use validate::{describe, why_invalid};
 
 pub use locale::region_from_locale;
@@ -173,7 +174,8 @@ impl fmt::Display for InvalidPhone {
 /// a leading `+`, `00` or the region's own international prefix, `tel:` URIs (parameters such
 /// as `;ext=` are ignored, `;phone-context=+CC` is honoured), extensions (ignored), letters of
 /// vanity numbers, and non-ASCII digits such as full-width ones. Never panics (nothing here
-/// catches a panic of our own: only one of the `phonenumber` crate's parser, see `readings`).
+/// catches a panic of our own: only one of the `phonenumber` crate's formatter, see
+/// `validate`).
 pub fn parse(text: &str, default_region: Option<&str>) -> Result<PhoneNumber, InvalidPhone> {
     if text.len() > MAX_INPUT_CHARS * 4 || text.chars().count() > MAX_INPUT_CHARS {
         return Err(InvalidPhone::TooLong);
@@ -192,27 +194,20 @@ pub fn parse(text: &str, default_region: Option<&str>) -> Result<PhoneNumber, In
         digits = strip_idd(id, digits);
     }
 
-    let first = candidates(region, &digits)?;
-    if let Some(valid) = first
-        .list
-        .iter()
-        .find_map(|(code, national)| describe(*code, national))
-    {
+    let (code, national) = reading(region, &digits)?;
+    if let Some(valid) = describe(code, &national) {
         return Ok(valid);
     }
     // People abroad type 00 even where the prefix is something else (011 in the US).
     if let Some(alt) = digits.with_00_as_plus() {
-        let found = candidates(region, &alt).ok().and_then(|alt| {
-            alt.list
-                .iter()
-                .find_map(|(code, national)| describe(*code, national))
-        });
-        if let Some(valid) = found {
+        if let Some(valid) = reading(region, &alt)
+            .ok()
+            .and_then(|(code, national)| describe(code, &national))
+        {
             return Ok(valid);
         }
     }
-    let (code, national) = &first.list[first.explain];
-    Err(why_invalid(*code, national, region))
+    Err(why_invalid(code, &national, region))
 }
 
 /// The result shape used by the CLI's `validate --json` and the app's live validation.

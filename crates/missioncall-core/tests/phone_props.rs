@@ -3,7 +3,7 @@
 //! - it never panics, whatever the text and region; `parse` has no catch-all, so a panic in
 //!   our own code reaches the test and fails it, and every panic raised along the way (there
 //!   has been none so far) must have been raised inside a dependency, i.e. caught at the
-//!   module's one boundary around the `phonenumber` crate's parser;
+//!   module's one boundary around the `phonenumber` crate's formatter;
 //! - what it accepts is well formed and reads back the same in each of its formats;
 //! - what people add around a number does not change the answer: separators, brackets, digits
 //!   of another script, `tel:`, `00` for `+`, the case and blanks of the region code;

@@ -19,15 +19,6 @@ pub(super) struct Digits {
 }
 
 impl Digits {
-    /// The digits as the crate's parser takes them: `+` and digits, or digits.
-    pub(super) fn text(&self) -> String {
-        if self.plus {
-            format!("+{}", self.digits)
-        } else {
-            self.digits.clone()
-        }
-    }
-
     /// The same number with a leading `00` read as `+`, if it has one.
     pub(super) fn with_00_as_plus(&self) -> Option<Digits> {
         (!self.plus && self.digits.len() > 2)

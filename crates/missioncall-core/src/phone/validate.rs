@@ -1,12 +1,15 @@
 //! Validation against the metadata, as libphonenumber does it: which region of a calling
 //! code a national number belongs to, whether it matches (all of it) one of the region's kinds
-//! of number, and, when it does not, the most helpful reason why.
+//! of number, and, when it does not, the most helpful reason why. A valid number is then
+//! written out by the `phonenumber` crate's formatter, behind the phone module's one panic
+//! boundary ([`crate_format`]).
 
 use std::fmt::Write as _;
 
 use phonenumber::metadata::{Descriptor, Metadata, DATABASE};
 use phonenumber::{country, Mode, NationalNumber, Type};
 
+use super::patterns::{looking_at, matches_whole};
 use super::{InvalidPhone, PhoneNumber};
 
 /// The region's metadata a number belongs to, chosen as libphonenumber does: among the regions
@@ -23,7 +26,7 @@ fn metadata_for(code: u16, national: &str) -> Option<&'static Metadata> {
         .iter()
         .filter_map(|id| DATABASE.by_id(*id))
         .find(|meta| match meta.leading_digits() {
-            Some(leading) => leading.find(national).is_some_and(|m| m.start() == 0),
+            Some(leading) => looking_at(leading.as_str(), national).is_some(),
             None => kind_in(meta, national) != Type::Unknown,
         })
 }
@@ -42,25 +45,6 @@ pub(super) fn matches(meta: &Metadata, desc: Option<&Descriptor>, national: &str
         };
         length_ok && matches_whole(desc.national_number().as_str(), national)
     })
-}
-
-/// Whether `pattern` matches all of `national` (Java's `Matcher.matches()`), not just a prefix.
-///
-/// The crate's own regexes cannot tell: they are unanchored and leftmost-first, so "the match
-/// starts at 0" accepts a number with a digit too many when a prefix of it is valid, and
-/// "the match ends at the end" misses a whole match when an earlier alternative stops short.
-/// The pattern is anchored and compiled in the crate's own regex cache (no second regex
-/// engine), with the flag the crate compiles metadata patterns with: whitespace is ignored
-/// (the metadata's patterns are laid out on several lines). The newline ends any comment.
-fn matches_whole(pattern: &str, national: &str) -> bool {
-    let anchored = format!("^(?x:{pattern}\n)$");
-    let cache = DATABASE.cache();
-    let mut cache = cache
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    cache
-        .compile(&anchored)
-        .is_ok_and(|regex| regex.is_match(national))
 }
 
 /// Every length a valid number of the region can have (libphonenumber's general lengths: the
@@ -137,17 +121,53 @@ pub(super) fn describe(code: u16, national: &str) -> Option<PhoneNumber> {
         return None;
     }
     let number = crate_number(code, national)?;
-    let format = |mode| {
+    let (national_form, international) = crate_format(&number)
+        .unwrap_or_else(|| (national.to_owned(), format!("+{code} {national}")));
+    Some(PhoneNumber {
+        e164: format!("+{code}{national}"),
+        national: national_form,
+        international,
+        region: (meta.id() != "001").then(|| meta.id().to_owned()),
+        kind: kind.into(),
+    })
+}
+
+/// THE panic boundary of the phone module: the `phonenumber` crate's formatter, and nothing
+/// else, writing a valid number's national and international forms; `None` if it cannot.
+///
+/// It is the only code of the crate that runs on a number (its parser is not used, its
+/// metadata is read through [`super::patterns`]), and it has never been seen to panic; but the
+/// crate has panicked on input before (whisperfish/rust-phonenumber#43) and a number typed by a
+/// person must never take the app down. A panic is logged, and the number is shown unformatted
+/// rather than refused. Our own code has no such net: a panic anywhere else in the module
+/// reaches the caller and fails the tests (tests/phone_props.rs fuzzes the module and checks
+/// that every panic raised was raised inside a dependency; tests/phone_boundary.rs makes the
+/// crate panic for real and sees it caught here).
+///
+/// The crate's regexes share a cache behind a mutex that the crate `unwrap`s: a panic while it
+/// is held would poison it, and the crate would panic on every later number. The cache stays
+/// consistent (the crate panics after, not during, an update), so the poison is cleared.
+fn crate_format(number: &phonenumber::PhoneNumber) -> Option<(String, String)> {
+    let write = |mode| {
         let mut out = String::new();
         write!(out, "{}", number.format().mode(mode)).ok()?;
         Some(out)
     };
-    Some(PhoneNumber {
-        e164: format!("+{code}{national}"),
-        national: format(Mode::National)?,
-        international: format(Mode::International)?,
-        region: (meta.id() != "001").then(|| meta.id().to_owned()),
-        kind: kind.into(),
+    let result =
+        std::panic::catch_unwind(|| Some((write(Mode::National)?, write(Mode::International)?)));
+    result.unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(
+            code = number.country().code(),
+            "the phonenumber crate panicked formatting a valid number: {message}; \
+             it is shown unformatted"
+        );
+        DATABASE.cache().clear_poison();
+        None
     })
 }
 
