@@ -23,8 +23,9 @@ example number's national significant number with one digit added (at the end,
 and at a seeded position), one removed (the last, and one at a seeded position)
 and one changed (the last, and one at a seeded position), each written in E.164
 (no default region) and in national form with its region (national prefix
-included when the region's national format has one). These are the numbers a
-loose pattern match (prefix instead of whole number) wrongly accepts.
+included when the region's national format has one); a near miss that is valid
+is also written in its national format. These are the numbers a loose pattern
+match (prefix instead of whole number) wrongly accepts.
 
 The expected columns are whatever libphonenumber says for (input, region):
 `is_valid_number(parse(input, region))` and the E.164 form when valid.
