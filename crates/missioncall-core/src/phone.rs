@@ -198,15 +198,8 @@ pub fn parse(text: &str, default_region: Option<&str>) -> Result<PhoneNumber, In
     if let Some(valid) = describe(code, &national) {
         return Ok(valid);
     }
-    // People abroad type 00 even where the prefix is something else (011 in the US).
-    if let Some(alt) = digits.with_00_as_plus() {
-        if let Some(valid) = reading(region, &alt)
-            .ok()
-            .and_then(|(code, national)| describe(code, &national))
-        {
-            return Ok(valid);
-        }
-    }
+    // A 00 where the region's international prefix is something else (011 in the US) is not
+    // read as +: libphonenumber does not, and a number is called only as it would read it.
     Err(why_invalid(code, &national, region))
 }
 
