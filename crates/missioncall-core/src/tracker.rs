@@ -347,6 +347,12 @@ impl Worker {
 
     async fn poll_due(&mut self) {
         let now = Instant::now();
+        // Under a rate limit nothing is asked, whatever was scheduled meanwhile (an answer that
+        // came back after the 429 may have scheduled its task's next poll).
+        if let Some(until) = self.paused_until.filter(|p| *p > now) {
+            self.hold_all(until);
+            return;
+        }
         let due: Vec<String> = self
             .live
             .iter()
