@@ -463,16 +463,22 @@ impl Calls {
 
     /// The user confirms that no call was made for an unknown outcome.
     pub fn dismiss_unknown_outcome(&self, call_id: i64) -> Result<CallRecord> {
-        let call = self.history.get(call_id)?;
-        if !call.status.is_unknown_outcome() {
-            return Err(Error::NotUnknownOutcome {
-                status_words: call.status.label().to_lowercase(),
-            });
-        }
-        self.history.mark_not_placed(
-            call_id,
-            "You confirmed that no call was made for this request.",
-        )?;
-        Ok(self.history.get(call_id)?)
+        dismiss_unknown_outcome(&self.history, call_id)
     }
+}
+
+/// The user confirms that no call was made for an unknown outcome (a local change: nothing is
+/// sent). Refused for any other status.
+pub fn dismiss_unknown_outcome(history: &History, call_id: i64) -> Result<CallRecord> {
+    let call = history.get(call_id)?;
+    if !call.status.is_unknown_outcome() {
+        return Err(Error::NotUnknownOutcome {
+            status_words: call.status.label().to_lowercase(),
+        });
+    }
+    history.mark_not_placed(
+        call_id,
+        "You confirmed that no call was made for this request.",
+    )?;
+    Ok(history.get(call_id)?)
 }

@@ -362,17 +362,10 @@ impl Manager {
 
     /// The user confirms that no call was made for an unknown outcome (nothing is sent).
     pub fn dismiss_unknown_outcome(&self, call_id: i64) -> Result<CallRecord> {
-        let call = self.history.get(call_id)?;
-        if !call.status.is_unknown_outcome() {
-            return Err(Error::NotUnknownOutcome {
-                status_words: call.status.label().to_lowercase(),
-            });
-        }
-        self.history.mark_not_placed(
+        self.announce_result(crate::calls::dismiss_unknown_outcome(
+            &self.history,
             call_id,
-            "You confirmed that no call was made for this request.",
-        )?;
-        self.announce_result(Ok(self.history.get(call_id)?))
+        ))
     }
 
     /// Looks for work done elsewhere (the CLI): attempts whose sender is gone become unknown
