@@ -212,24 +212,11 @@ fn length_of(meta: &Metadata, national: &str) -> Length {
 
 /// Lengths only local numbers of the region have (libphonenumber's general local-only lengths).
 fn local_lengths(meta: &Metadata) -> Vec<usize> {
-    let d = meta.descriptors();
-    [
-        Some(d.general()),
-        d.fixed_line(),
-        d.mobile(),
-        d.toll_free(),
-        d.premium_rate(),
-        d.shared_cost(),
-        d.voip(),
-        d.personal_number(),
-        d.pager(),
-        d.uan(),
-        d.voicemail(),
-    ]
-    .iter()
-    .flatten()
-    .flat_map(|desc| desc.possible_local_length().iter().map(|&l| usize::from(l)))
-    .collect()
+    super::validate::descriptors(meta)
+        .into_iter()
+        .flatten()
+        .flat_map(|desc| desc.possible_local_length().iter().map(|&l| usize::from(l)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -47,11 +47,10 @@ pub(super) fn matches(meta: &Metadata, desc: Option<&Descriptor>, national: &str
     })
 }
 
-/// Every length a valid number of the region can have (libphonenumber's general lengths: the
-/// union of all its kinds'), or `None` if the metadata lists none.
-pub(super) fn possible_lengths(meta: &Metadata) -> Option<Vec<usize>> {
+/// The region's general descriptor and each kind's (absent kinds as `None`).
+pub(super) fn descriptors(meta: &Metadata) -> [Option<&Descriptor>; 11] {
     let d = meta.descriptors();
-    let kinds = [
+    [
         Some(d.general()),
         d.fixed_line(),
         d.mobile(),
@@ -63,9 +62,14 @@ pub(super) fn possible_lengths(meta: &Metadata) -> Option<Vec<usize>> {
         d.pager(),
         d.uan(),
         d.voicemail(),
-    ];
-    let mut all: Vec<usize> = kinds
-        .iter()
+    ]
+}
+
+/// Every length a valid number of the region can have (libphonenumber's general lengths: the
+/// union of all its kinds'), or `None` if the metadata lists none.
+pub(super) fn possible_lengths(meta: &Metadata) -> Option<Vec<usize>> {
+    let mut all: Vec<usize> = descriptors(meta)
+        .into_iter()
         .flatten()
         .flat_map(|desc| desc.possible_length().iter().map(|&l| usize::from(l)))
         .collect();
