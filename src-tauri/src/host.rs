@@ -5,23 +5,16 @@ use crate::state::Host;
 use std::path::PathBuf;
 use tauri::AppHandle;
 use tauri_plugin_dialog::DialogExt;
-#[cfg(not(target_os = "linux"))]
 use tauri_plugin_notification::NotificationExt;
 use tauri_specta::Event;
 
 pub struct TauriHost {
     app: AppHandle,
-    #[cfg(target_os = "linux")]
-    notifier: crate::notifier::Notifier,
 }
 
 impl TauriHost {
     pub fn new(app: AppHandle) -> Self {
-        TauriHost {
-            app,
-            #[cfg(target_os = "linux")]
-            notifier: crate::notifier::Notifier::start(),
-        }
+        TauriHost { app }
     }
 }
 
@@ -40,19 +33,16 @@ impl Host for TauriHost {
         let _ = ev.emit(&self.app);
     }
 
-    #[cfg(target_os = "linux")]
-    fn notify(&self, title: &str, body: &str) {
-        self.notifier.show(title, body);
-    }
-
-    #[cfg(not(target_os = "linux"))]
+    /// Through tauri-plugin-notification, which sends it from a background task: a slow or
+    /// missing notification server never holds up the tracker. The text is made plain first
+    /// ([`notification_body`]).
     fn notify(&self, title: &str, body: &str) {
         if let Err(e) = self
             .app
             .notification()
             .builder()
-            .title(title)
-            .body(body)
+            .title(missioncall_core::session::plain_line(title))
+            .body(notification_body(body))
             .show()
         {
             log::warn!("could not show a notification: {e}");
@@ -67,5 +57,18 @@ impl Host for TauriHost {
             .add_filter("Text", &["txt"])
             .blocking_save_file()
             .and_then(|p| p.into_path().ok())
+    }
+}
+
+/// A notification body, shown as text on every platform. freedesktop servers that advertise
+/// `body-markup` (GNOME, dunst) read the body as markup, so there `&`, `<` and `>` are escaped
+/// (the service's summary could otherwise show an image or a link); macOS and Windows show the
+/// body as text (the Windows toast's XML is escaped by the library), where an escape would show.
+/// Control characters go everywhere.
+pub fn notification_body(body: &str) -> String {
+    if cfg!(all(unix, not(target_os = "macos"))) {
+        missioncall_core::session::freedesktop_body(body)
+    } else {
+        missioncall_core::session::plain_line(body)
     }
 }

@@ -1,25 +1,26 @@
-//! One window per history on Linux: the first instance holds a lock on `instance.lock` in the
-//! data folder (released by the system when the process ends, even after a crash) and listens on
-//! `instance.sock` next to it; a second instance finds the lock taken, asks the first to show its
-//! window, and exits. The listening thread sleeps in `accept`: no wake-ups while idle.
-//! The lock is what counts: when the socket cannot be made (a socket path is limited to 107
-//! bytes, so a long data path uses one in `$XDG_RUNTIME_DIR` instead; a filesystem may refuse
-//! sockets), the first instance keeps its lock and a second one still exits, without being able
-//! to bring the first window forward.
-//! macOS and Windows use tauri-plugin-single-instance instead.
+//! One window per history, the same way on every platform: the first instance holds a lock on
+//! `instance.lock` in the data folder (std's `File::try_lock`: `flock` on Unix, `LockFileEx` on
+//! Windows; the system releases it when the process ends, even after a crash) and listens on a
+//! loopback port, written with a one-time token to `instance.addr` beside the lock (0600, in the
+//! 0700 data folder). A second instance finds the lock taken, reads that file, sends the token
+//! to ask the first to show its window, and exits. The listening thread sleeps in `accept`: no
+//! wake-ups while idle; a connection without the token is ignored.
+//!
+//! The lock is what counts: when the listener or its file cannot be made, the first instance
+//! keeps its lock and a second one still exits, without being able to bring the first forward.
 
-use std::fs::File;
-use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::fs::{File, TryLockError};
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const LOCK: &str = "instance.lock";
-const SOCKET: &str = "instance.sock";
+const ADDRESS: &str = "instance.addr";
 /// How long a second instance keeps trying to reach a first one that is still starting.
 const REACH_FOR: Duration = Duration::from_secs(3);
+/// How long the first instance waits for a caller to say its token.
+const READ_FOR: Duration = Duration::from_millis(500);
 
 /// The outcome of [`claim`].
 pub enum Claim {
@@ -29,21 +30,18 @@ pub enum Claim {
     Other,
 }
 
-/// The longest socket path the system takes (`sun_path` is 108 bytes with its final NUL).
-const MAX_SOCKET_PATH: usize = 107;
-
 /// The first instance's lock and listener.
 pub struct Primary {
-    /// Held for the life of the process (the lock goes with the descriptor).
+    /// Held for the life of the process (the lock goes with the handle).
     lock: File,
-    /// None when no socket could be made: then nobody can ask for the window.
-    listener: Option<UnixListener>,
+    /// None when no listener could be made: then nobody can ask for the window.
+    listener: Option<(TcpListener, String)>,
 }
 
 impl Primary {
     /// Calls `show` each time another instance starts, from a thread of its own.
     pub fn serve(self, show: impl Fn() + Send + 'static) {
-        let Some(listener) = self.listener else {
+        let Some((listener, token)) = self.listener else {
             // Kept open (so locked) until the process ends.
             std::mem::forget(self.lock);
             return;
@@ -55,12 +53,8 @@ impl Primary {
                 let _held = lock;
                 for stream in listener.incoming() {
                     match stream {
-                        Ok(mut s) => {
-                            // The message is not trusted or needed: any connection means "show".
-                            let _ = s.set_read_timeout(Some(Duration::from_millis(200)));
-                            let _ = s.read(&mut [0u8; 16]);
-                            show();
-                        }
+                        Ok(s) if says_token(&s, &token) => show(),
+                        Ok(_) => log::warn!("single-instance: a connection without the token"),
                         Err(e) => log::warn!("single-instance listener: {e}"),
                     }
                 }
@@ -71,95 +65,105 @@ impl Primary {
     }
 }
 
+/// True when the caller's first line is `token`.
+fn says_token(stream: &TcpStream, token: &str) -> bool {
+    let _ = stream.set_read_timeout(Some(READ_FOR));
+    let mut line = String::new();
+    // At most a line's worth: a caller cannot make the thread read forever.
+    let mut reader = BufReader::new(io::Read::take(stream, 128));
+    reader.read_line(&mut line).is_ok() && line.trim_end() == token
+}
+
 /// Claims `dir` (created if needed) for this process.
 pub fn claim(dir: &Path) -> io::Result<Claim> {
     missioncall_core::private_fs::create_dir(dir)?;
+    let lock_path = dir.join(LOCK);
     let lock = missioncall_core::private_fs::file_options()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(dir.join(LOCK))?;
-    missioncall_core::private_fs::restrict_file(&dir.join(LOCK))?;
-    let socket = socket_path(dir);
-    if try_lock(&lock)? {
-        let listener = listen(&socket)
-            .inspect_err(|e| {
-                log::warn!("no single-instance socket at {}: {e}", socket.display());
-            })
-            .ok();
-        return Ok(Claim::First(Primary { lock, listener }));
-    }
-    if let Err(e) = ask_to_show(&socket) {
-        // The folder is taken all the same: a second window on the same history would follow
-        // the same calls twice.
-        eprintln!("MissionCall is already open for this history, but its window could not be brought forward ({e}).");
-    }
-    Ok(Claim::Other)
-}
-
-/// Listens on `socket`, which this instance owns now that it holds the lock.
-fn listen(socket: &Path) -> io::Result<UnixListener> {
-    // Any socket file left is from an instance that has ended.
-    match std::fs::remove_file(socket) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
-    let listener = UnixListener::bind(socket)?;
-    missioncall_core::private_fs::restrict_file(socket)?;
-    Ok(listener)
-}
-
-/// `instance.sock` in `dir` when that path fits in a socket address; otherwise a name made from
-/// the folder's path in the user's runtime folder (or the temporary folder).
-fn socket_path(dir: &Path) -> PathBuf {
-    let beside = dir.join(SOCKET);
-    if beside.as_os_str().len() <= MAX_SOCKET_PATH {
-        return beside;
-    }
-    let full = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let base = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .unwrap_or_else(std::env::temp_dir);
-    base.join(format!(
-        "missioncall-{:016x}.sock",
-        fnv1a(full.as_os_str().as_bytes())
-    ))
-}
-
-/// FNV-1a, 64 bits: a stable name for a folder (the same in every build, unlike std's hasher).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
-/// Non-blocking exclusive `flock`: true when we got it.
-fn try_lock(file: &File) -> io::Result<bool> {
-    // SAFETY: flock only reads the descriptor, which `file` keeps open for the call.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc == 0 {
-        return Ok(true);
-    }
-    let err = io::Error::last_os_error();
-    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
-        Ok(false)
-    } else {
-        Err(err)
+        .open(&lock_path)?;
+    missioncall_core::private_fs::restrict_file(&lock_path)?;
+    match lock.try_lock() {
+        Ok(()) => {
+            let listener = listen(dir)
+                .inspect_err(|e| log::warn!("no single-instance listener: {e}"))
+                .ok();
+            Ok(Claim::First(Primary { lock, listener }))
+        }
+        Err(TryLockError::WouldBlock) => {
+            if let Err(e) = ask_to_show(&address_file(dir)) {
+                // The folder is taken all the same: a second window on the same history would
+                // follow the same calls twice.
+                eprintln!(
+                    "MissionCall is already open for this history, but its window could not be brought forward ({e})."
+                );
+            }
+            Ok(Claim::Other)
+        }
+        Err(TryLockError::Error(e)) => Err(e),
     }
 }
 
-/// Tells the first instance to show its window (it may still be starting: tries for a while).
-fn ask_to_show(socket: &Path) -> io::Result<()> {
+/// Listens on a loopback port and writes where, with a fresh token, for a second instance.
+fn listen(dir: &Path) -> io::Result<(TcpListener, String)> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    let port = listener.local_addr()?.port();
+    let token = format!("{:032x}", rand::random::<u128>());
+    // Written aside and renamed: a second instance never reads half a file.
+    let path = address_file(dir);
+    let partial = dir.join(format!("{ADDRESS}.partial"));
+    let mut file = missioncall_core::private_fs::file_options()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(&partial)?;
+    missioncall_core::private_fs::restrict_file(&partial)?;
+    writeln!(file, "{port} {token}")?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&partial, &path)?;
+    Ok((listener, token))
+}
+
+/// The port and token in `instance.addr`.
+fn read_address(path: &Path) -> io::Result<(SocketAddr, String)> {
+    let text = std::fs::read_to_string(path)?;
+    let mut parts = text.split_whitespace();
+    let port = parts.next().and_then(|p| p.parse::<u16>().ok());
+    let token = parts.next().filter(|t| t.len() == 32);
+    match (port, token) {
+        (Some(port), Some(token)) => Ok((
+            SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+            token.to_owned(),
+        )),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} is not readable", path.display()),
+        )),
+    }
+}
+
+/// Tells the first instance to show its window (it may still be starting, or its address file
+/// may still be the one a crashed instance left: tries for a while, reading the file each time).
+fn ask_to_show(path: &Path) -> io::Result<()> {
     let deadline = Instant::now() + REACH_FOR;
     loop {
-        match UnixStream::connect(socket) {
-            Ok(mut s) => return s.write_all(b"show\n"),
+        let tried = read_address(path).and_then(|(addr, token)| {
+            let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
+            s.write_all(format!("{token}\n").as_bytes())
+        });
+        match tried {
+            Ok(()) => return Ok(()),
             Err(e) if Instant::now() >= deadline => return Err(e),
             Err(_) => std::thread::sleep(Duration::from_millis(50)),
         }
     }
+}
+
+/// Where the first instance says it listens.
+fn address_file(dir: &Path) -> PathBuf {
+    dir.join(ADDRESS)
 }
 
 #[cfg(test)]
@@ -188,7 +192,7 @@ mod tests {
 
     #[test]
     fn a_second_instance_reaches_a_first_one_still_starting() {
-        // The first has its lock and socket but does not accept yet (its window is opening).
+        // The first has its lock and listener but does not accept yet (its window is opening).
         let dir = tempfile::tempdir().unwrap();
         let p = first(dir.path());
         assert!(matches!(claim(dir.path()).unwrap(), Claim::Other));
@@ -202,39 +206,60 @@ mod tests {
     fn the_folder_is_free_again_once_the_first_instance_ends_even_after_a_crash() {
         let dir = tempfile::tempdir().unwrap();
         drop(first(dir.path()));
-        // A crash leaves the socket file behind (nothing removed it): the lock is what counts.
-        assert!(dir.path().join(SOCKET).exists());
+        // A crash leaves the address file behind (nothing removed it): the lock is what counts.
+        assert!(address_file(dir.path()).exists());
         let again = first(dir.path());
         assert!(matches!(claim(dir.path()).unwrap(), Claim::Other));
         drop(again);
     }
 
     #[test]
-    fn a_data_path_too_long_for_a_socket_still_gets_one_window() {
-        let root = tempfile::tempdir().unwrap();
-        let dir = root.path().join("a-very-long-folder-name-".repeat(5));
-        assert!(dir.join(SOCKET).as_os_str().len() > MAX_SOCKET_PATH);
+    fn a_connection_without_the_token_shows_nothing() {
+        let dir = tempfile::tempdir().unwrap();
         let (tx, rx) = mpsc::channel();
-        first(&dir).serve(move || tx.send(()).unwrap());
-        assert!(matches!(claim(&dir).unwrap(), Claim::Other));
-        rx.recv_timeout(Duration::from_secs(5))
-            .expect("the first instance was asked to show");
-        let socket = socket_path(&dir);
-        assert!(socket.as_os_str().len() <= MAX_SOCKET_PATH, "{socket:?}");
-        assert_eq!(
-            socket,
-            socket_path(&dir),
-            "the same folder, the same socket"
-        );
-        let other = root.path().join("b-very-long-folder-name-".repeat(5));
-        assert_ne!(socket, socket_path(&other));
+        first(dir.path()).serve(move || tx.send(()).unwrap());
+        let (addr, token) = read_address(&address_file(dir.path())).unwrap();
+        for wrong in [
+            "show\n".to_owned(),
+            format!("{}\n", &token[1..]),
+            "\n".into(),
+        ] {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.write_all(wrong.as_bytes()).unwrap();
+        }
+        // The right token afterwards is the first and only "show": the wrong ones, served
+        // before it on the same thread, showed nothing.
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(format!("{token}\n").as_bytes()).unwrap();
+        rx.recv_timeout(Duration::from_secs(5)).expect("shown once");
+        assert!(rx.try_recv().is_err(), "a wrong token showed the window");
     }
 
     #[test]
-    fn without_a_socket_the_lock_still_keeps_a_second_instance_out() {
+    fn the_address_file_is_private_and_new_each_start() {
         let dir = tempfile::tempdir().unwrap();
-        // A directory where the socket should be: binding fails.
-        std::fs::create_dir(dir.path().join(SOCKET)).unwrap();
+        let a = first(dir.path());
+        let (_, token_a) = read_address(&address_file(dir.path())).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(address_file(dir.path()))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        drop(a);
+        let _b = first(dir.path());
+        let (_, token_b) = read_address(&address_file(dir.path())).unwrap();
+        assert_ne!(token_a, token_b);
+    }
+
+    #[test]
+    fn without_a_listener_the_lock_still_keeps_a_second_instance_out() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the address file should be: writing it fails.
+        std::fs::create_dir(address_file(dir.path())).unwrap();
         let p = first(dir.path());
         assert!(p.listener.is_none());
         p.serve(|| {});

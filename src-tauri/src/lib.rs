@@ -6,10 +6,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 mod host;
-#[cfg(target_os = "linux")]
 mod instance;
-#[cfg(target_os = "linux")]
-mod notifier;
 mod ready;
 pub mod state;
 
@@ -107,7 +104,6 @@ pub fn run() {
     ready::mark("main");
     let data_dir = data_dir();
     // One window per history: a second start shows the first one's window and ends here.
-    #[cfg(target_os = "linux")]
     let primary = match data_dir.as_deref().map(instance::claim) {
         Some(Ok(instance::Claim::First(primary))) => Some(primary),
         Some(Ok(instance::Claim::Other)) => return,
@@ -123,14 +119,8 @@ pub fn run() {
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|v| v.is_finite() && *v > 0.0)
         .unwrap_or(2.0);
-    let app = tauri::Builder::default();
-    #[cfg(not(target_os = "linux"))]
-    let app = app
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            show_main_window(app)
-        }))
-        .plugin(tauri_plugin_notification::init());
-    let result = app
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .plugin(
             tauri_plugin_log::Builder::new()
                 .level(log::LevelFilter::Info)
@@ -153,7 +143,6 @@ pub fn run() {
         .setup(move |app| {
             ready::mark("setup");
             builder.mount_events(app);
-            #[cfg(target_os = "linux")]
             if let Some(primary) = primary {
                 let handle = app.handle().clone();
                 primary.serve(move || show_main_window(&handle));
