@@ -269,13 +269,19 @@ pub fn display(e164: &str) -> String {
         .unwrap_or_else(|_| e164.to_owned())
 }
 
-/// The region of the system locale (`LC_ALL`, `LC_MESSAGES`, `LANG`), or `US` when unknown.
+/// The region of the system's locale, or `US` when unknown: on Linux from the locale variables
+/// (`LC_ALL`, `LC_CTYPE`, `LANG`), on macOS and Windows from the user's system settings (through
+/// `sys-locale`). The first of the user's locales that names or implies a region wins.
 pub fn system_region() -> String {
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
+    region_from_locales(sys_locale::get_locales()).unwrap_or_else(|| "US".into())
+}
+
+/// The first region that one of `locales` (most preferred first) names or implies.
+pub fn region_from_locales(locales: impl IntoIterator<Item = String>) -> Option<String> {
+    locales
+        .into_iter()
+        .take(20)
         .find_map(|l| region_from_locale(&l))
-        .unwrap_or_else(|| "US".into())
 }
 
 /// Loads the numbering metadata on a background thread, once per process however often it is

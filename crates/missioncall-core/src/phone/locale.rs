@@ -159,4 +159,23 @@ mod tests {
             assert_eq!(region_from_locale(locale).as_deref(), want, "{locale}");
         }
     }
+
+    #[test]
+    fn the_first_locale_with_a_region_wins() {
+        // What sys-locale gives on macOS and Windows (BCP 47, most preferred first) and on Linux.
+        let list = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            crate::phone::region_from_locales(list(&["C", "fr-CA", "en-US"])).as_deref(),
+            Some("CA")
+        );
+        assert_eq!(
+            crate::phone::region_from_locales(list(&["en_GB.UTF-8"])).as_deref(),
+            Some("GB")
+        );
+        assert_eq!(
+            crate::phone::region_from_locales(list(&["C", "POSIX"])),
+            None
+        );
+        assert_eq!(crate::phone::region_from_locales(Vec::new()), None);
+    }
 }
