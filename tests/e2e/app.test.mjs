@@ -97,7 +97,8 @@ test('a second call is cancelled while still pending', async () => {
 test('after a restart, both calls are in history', async () => {
   await driver.quit();
   driver = undefined;
-  await sleep(1000);
+  // The closed app has let go of its data folder once its instance lock is free.
+  await waitUntil(() => lockIsFree(process.env.MISSIONCALL_DATA_DIR), 20000, 'the first app never ended');
   const d = await open();
   await d.click("//nav//button[contains(., 'History')]", 30000);
   await d.waitFor(`//*[@data-testid='history-row'][contains(., ${lit(FIRST.display)})][contains(., 'Done')]`, 20000);
@@ -120,7 +121,7 @@ test('starting the app again brings the open window forward instead of a second 
   assert.equal(second.error, undefined, `the second start ended by itself: ${second.error}`);
   assert.equal(second.status, 0, `the second start exits cleanly: ${second.stderr}`);
   assert.ok(Date.now() - started < 10000, 'the second start returns at once');
-  await sleep(1000);
+  // The second process has ended: any window it had made is gone with it.
   assert.equal(windows(), 1, 'still one MissionCall window');
   // The first window still answers.
   await driver.click("//nav//button[contains(., 'History')]");
@@ -138,16 +139,77 @@ test('one native notification per status change of the first call', { skip: !NOT
   );
 });
 
-/** Titles of the Notify calls in a dbus-monitor log (the 4th string argument). */
-function notifyTitles(log) {
-  const titles = [];
+// A summary that quotes markup: the service's text goes into the notification's body, which
+// dunst (like GNOME) reads as markup. It must reach D-Bus escaped, and dunst must show it as
+// text: no image, no bold.
+const HOSTILE = {
+  number: '6175550111',
+  display: '+1 617-555-0111',
+  task: 'Ask about <img src=x onerror=alert(1)> & <b>bold</b> [sim:goal_met]',
+};
+
+test('a summary with markup is shown as text by a real notification server', { skip: !NOTIFY_LOG }, async () => {
+  const d = driver;
+  await placeCall(d, HOSTILE);
+  await d.click("//button[contains(., 'Follow the call')]");
+  await d.waitFor("//*[@data-testid='detail-status'][contains(., 'Done')]", 60000);
+  const summary = await d.text("//*[@data-testid='summary']");
+  assert.match(summary, /<img src=x onerror=alert\(1\)> & <b>bold<\/b>/, 'the window shows the text as written');
+
+  const done = () => notifyCalls(readFileSync(NOTIFY_LOG, 'utf8')).find(
+    (n) => n.title.includes(HOSTILE.display) && n.title.startsWith('Done'),
+  );
+  const note = await waitUntil(done, 20000, 'no Done notification for the call');
+  assert.match(note.body, /&lt;img src=x onerror=alert\(1\)&gt; &amp; &lt;b&gt;bold&lt;\/b&gt;/, `body on D-Bus: ${note.body}`);
+  assert.doesNotMatch(note.body, /<img|<b>/, 'no raw markup on D-Bus');
+
+  // What dunst made of it: its history keeps the markup it rendered ("[image]" for an image).
+  spawnSync('dunstctl', ['close-all']);
+  const rendered = await waitUntil(() => {
+    const r = spawnSync('dunstctl', ['history'], { encoding: 'utf8' });
+    if (r.status !== 0) return undefined;
+    const all = JSON.parse(r.stdout).data.flat();
+    return all.find((n) => n.summary.data.includes(HOSTILE.display) && n.summary.data.startsWith('Done'));
+  }, 10000, 'dunst has no such notification in its history');
+  const message = rendered.message.data;
+  assert.ok(!message.includes('[image]'), `dunst read an image: ${message}`);
+  assert.ok(!message.includes('<b>bold'), `dunst read bold: ${message}`);
+  assert.match(message, /&lt;img src=x/, `dunst shows the text: ${message}`);
+});
+
+/** The Notify calls in a dbus-monitor log: summary (title) and body, the 3rd and 4th strings. */
+function notifyCalls(log) {
+  const calls = [];
   const blocks = log.split(/\n(?=method call)/);
   for (const b of blocks) {
     if (!/member=Notify\b/.test(b)) continue;
-    const strings = [...b.matchAll(/^\s+string "((?:[^"\\]|\\.)*)"/gm)].map((m) => m[1]);
-    if (strings.length >= 3) titles.push(strings[2]);
+    // dbus-monitor quotes a string without escaping what is inside: one line, up to the last ".
+    const strings = [...b.matchAll(/^\s+string "(.*)"$/gm)].map((m) => m[1]);
+    if (strings.length >= 4) calls.push({ title: strings[2], body: strings[3] });
   }
-  return titles;
+  return calls;
+}
+
+/** Titles of the Notify calls in a dbus-monitor log. */
+function notifyTitles(log) {
+  return notifyCalls(log).map((n) => n.title);
+}
+
+/** Polls `probe` until it gives a value (not undefined/false), or fails with `what`. */
+async function waitUntil(probe, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`${what} (after ${timeoutMs} ms)`);
+    await sleep(100);
+  }
+}
+
+/** True when nobody holds the app's instance lock in `dataDir` (flock(1), as the app's lock). */
+function lockIsFree(dataDir) {
+  const r = spawnSync('flock', ['--nonblock', '--exclusive', join(dataDir, 'instance.lock'), 'true']);
+  return r.status === 0;
 }
 
 /** Waits for `xpath`; on time-out the error carries what the window showed instead. */
