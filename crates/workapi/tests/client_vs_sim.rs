@@ -9,7 +9,11 @@
 //! wait is the behaviour under test, and then only as a lower bound.
 
 use std::net::{Ipv4Addr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
 
 use workapi::{ApiKey, Client, Error, NewTask, RetryPolicy, TaskId, TaskStatus};
 use workapi_sim::{
@@ -599,25 +603,67 @@ async fn a_refused_connection_is_retried_then_reported_as_nothing_sent() {
     assert!(matches!(e, Error::Connect { .. }), "{e:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Counts the client's retries as it logs them (one "retrying" debug event before each wait of
+/// its retry loop), and wakes a waiter at each: the witness that a refusal was really met and
+/// retried, with no wall time assumed.
+#[derive(Clone, Default)]
+struct RetryWitness {
+    retries: Arc<AtomicUsize>,
+    retried: Arc<Notify>,
+}
+
+impl tracing::Subscriber for RetryWitness {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        metadata.is_event()
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct IsRetrying(bool);
+        impl tracing::field::Visit for IsRetrying {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" && format!("{value:?}") == "retrying" {
+                    self.0 = true;
+                }
+            }
+        }
+        let mut v = IsRetrying(false);
+        event.record(&mut v);
+        if v.0 && event.metadata().target().starts_with("workapi") {
+            self.retries.fetch_add(1, Ordering::SeqCst);
+            self.retried.notify_one();
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+// One thread: the client, the service that comes up and the witness (a thread-local tracing
+// subscriber) all live on it.
+#[tokio::test(flavor = "current_thread")]
 async fn a_refused_create_is_retried_until_the_service_is_up_and_creates_one_task() {
+    let witness = RetryWitness::default();
+    let _seen = tracing::subscriber::set_default(witness.clone());
     let port = closed_port();
-    // Many short retries: with full jitter any one wait may be ~0, but 60 of them (mean 50 ms
-    // each) cannot all be; the service comes up after 200 ms, well inside the ~3 s of retries.
     let c = Client::builder(ApiKey::new(DEMO_KEY).unwrap())
         .base_url(base_on_port(port))
         .timeout(Duration::from_secs(5))
         .retry_policy(RetryPolicy {
             max_retries: 60,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(100),
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(20),
             ..RetryPolicy::default()
         })
         .build()
         .unwrap();
+    // The service comes up only once the client has been refused and is waiting to retry: a
+    // condition, not a guess of how long the first try takes.
+    let w = witness.clone();
     let starter = tokio::spawn(async move {
-        // Wall time on purpose: the service really comes up later, while the client retries.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        w.retried.notified().await;
         Sim::start(SimConfig {
             port,
             rate_limit: None,
@@ -626,13 +672,15 @@ async fn a_refused_create_is_retried_until_the_service_is_up_and_creates_one_tas
         .await
         .expect("the port is free again")
     });
-    let started = Instant::now();
     let t = c
         .tasks()
         .create(&new_task())
         .await
         .expect("created once up");
-    assert!(started.elapsed() >= Duration::from_millis(150));
+    assert!(
+        witness.retries.load(Ordering::SeqCst) >= 1,
+        "the first try was refused, then retried"
+    );
     let sim = starter.await.unwrap();
     let s = sim.stats();
     assert_eq!((s.creates, s.tasks_created), (1, 1));
