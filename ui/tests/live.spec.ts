@@ -1,5 +1,8 @@
 import { test, type Page } from '@playwright/test';
 import { expect, invocations, openApp } from './helpers';
+import { coreErrors, fill } from './fixtures';
+
+const ERRORS = coreErrors();
 
 const PENDING = [
   { number: '+442079460958', task: 'Book a table for 4 at 7pm tonight', status: 'pending' },
@@ -126,14 +129,14 @@ test('offline banner follows network-state events', async ({ page }) => {
   await expect(banner).toHaveCount(0);
 });
 
-const KEY_REJECTED =
-  'The WorkAPI key was rejected. Check it in your WorkAPI account and set it again (in Settings, or with `missioncall key set`).';
+/** What the tracker says when the service refuses the key. */
+const KEY_REJECTED = ERRORS.keyRejectedEvent.message!;
 
 test('a refused key gets its own banner, which leads to the key field', async ({ page }) => {
   await openApp(page, { hasKey: true });
   const banner = page.getByTestId('key-rejected-banner');
   await expect(banner).toHaveCount(0);
-  await page.evaluate((message) => window.__mock.emit('network-state', { connection: 'keyRejected', message }), KEY_REJECTED);
+  await page.evaluate((ev) => window.__mock.emit('network-state', ev), ERRORS.keyRejectedEvent);
   await expect(banner).toBeVisible();
   await expect(banner).toContainText(
     'Your WorkAPI key was refused: calls are not being checked. Open Settings to enter a valid key.',
@@ -152,7 +155,7 @@ test('a refused key gets its own banner, which leads to the key field', async ({
   await expect(banner).toHaveCount(0);
 
   // Refused again later: the banner comes back; the service reachable with a good key: it goes.
-  await page.evaluate((message) => window.__mock.emit('network-state', { connection: 'keyRejected', message }), KEY_REJECTED);
+  await page.evaluate((ev) => window.__mock.emit('network-state', ev), ERRORS.keyRejectedEvent);
   await expect(banner).toBeVisible();
   await page.evaluate(() => window.__mock.emit('network-state', { connection: 'online', message: null }));
   await expect(banner).toHaveCount(0);
@@ -176,13 +179,7 @@ test('demo-changed events update the mode', async ({ page }) => {
 
 test('errors by kind: unauthorized leads to Settings, offline says nothing was sent', async ({ page }) => {
   await openApp(page, { hasKey: true });
-  await page.evaluate(() =>
-    window.__mock.failNext('place_call', {
-      kind: 'offline',
-      message:
-        'Could not reach the service, and nothing was sent (connection refused). Check your internet connection and try again.',
-    }),
-  );
+  await page.evaluate((e) => window.__mock.failNext('place_call', e), fill(ERRORS.offline));
   await page.getByLabel('Phone number').fill('020 7946 0958');
   await page.getByLabel('What should the agent do?').fill('Ask about opening hours on Sunday');
   await page.getByRole('button', { name: 'Review call' }).click();
@@ -190,13 +187,13 @@ test('errors by kind: unauthorized leads to Settings, offline says nothing was s
   await dialog.getByRole('button', { name: 'Place call' }).click();
   const offline = dialog.locator('[data-error-kind=offline]');
   await expect(offline).toContainText('Nothing was sent. Check your connection and try again.');
-  await expect(offline).toContainText('Could not reach the service, and nothing was sent (connection refused).');
+  await expect(offline).toContainText('Could not reach the service, and nothing was sent (Connection refused');
 
-  await page.evaluate((message) => window.__mock.failNext('place_call', { kind: 'unauthorized', message }), KEY_REJECTED);
+  await page.evaluate((e) => window.__mock.failNext('place_call', e), fill(ERRORS.unauthorized));
   // Trying again: the first token was used, so the same call is confirmed again first.
   await dialog.getByRole('button', { name: 'Place call' }).click();
   const unauthorized = dialog.locator('[data-error-kind=unauthorized]');
-  await expect(unauthorized).toContainText(KEY_REJECTED);
+  await expect(unauthorized).toContainText('The WorkAPI key was rejected. Check it in your WorkAPI account');
   expect(await invocations(page, 'confirm_call')).toHaveLength(2);
   await unauthorized.getByRole('button', { name: 'Open Settings' }).click();
   await expect(dialog).toBeHidden();

@@ -2,7 +2,7 @@
 // both themes for a human to look at. Skipped otherwise.
 import { test } from '@playwright/test';
 import { openApp, typeNumber } from './helpers';
-import { sampleCalls } from './fixtures';
+import { coreErrors, fill, sampleCalls } from './fixtures';
 
 const dir = process.env.SCREENSHOTS;
 test.skip(!dir, 'set SCREENSHOTS=<dir> to take screenshots');
@@ -76,26 +76,14 @@ for (const scheme of ['light', 'dark'] as const) {
     await shot('9c-second-call');
     await page.getByRole('button', { name: 'Back to edit' }).click();
     await page.evaluate(() => window.__mock.emit('network-state', { connection: 'offline', message: null }));
-    await page.evaluate(() =>
-      window.__mock.failNext('place_call', {
-        kind: 'unauthorized',
-        message:
-          'The WorkAPI key was rejected. Check it in your WorkAPI account and set it again (in Settings, or with `missioncall key set`).',
-      }),
-    );
+    await page.evaluate((e) => window.__mock.failNext('place_call', e), fill(coreErrors().unauthorized));
     await page.getByRole('button', { name: 'Review call' }).click();
     await page.getByRole('button', { name: 'Call anyway' }).click();
     await page.getByRole('button', { name: 'Place call' }).click();
     await page.locator('[data-error-kind=unauthorized]').waitFor();
     await shot('9d-unauthorized-offline');
     await page.keyboard.press('Escape');
-    await page.evaluate(() =>
-      window.__mock.emit('network-state', {
-        connection: 'keyRejected',
-        message:
-          'The WorkAPI key was rejected. Check it in your WorkAPI account and set it again (in Settings, or with `missioncall key set`).',
-      }),
-    );
+    await page.evaluate((ev) => window.__mock.emit('network-state', ev), coreErrors().keyRejectedEvent);
     await shot('9e-key-rejected');
     await page.setViewportSize({ width: 640, height: 800 });
     await page.getByRole('button', { name: 'History' }).click();

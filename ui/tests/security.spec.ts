@@ -1,6 +1,9 @@
 import { test, type Page } from '@playwright/test';
 import { commandNames, expect, invocations, openApp } from './helpers';
-import { xssPayloads } from './fixtures';
+import { coreApp, coreErrors, fill, xssPayloads } from './fixtures';
+
+/** The service address of a fresh install. */
+const DEFAULT_ADDRESS = coreApp().settings.baseUrl;
 
 const KEY = 'sk_live_canary1234567890abcdWXYZ';
 
@@ -60,7 +63,7 @@ test('settings: insecure base URL is refused with its message; theme applies', a
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await page.getByRole('radio', { name: /Only results/ }).check();
   const saved = (await invocations(page, 'set_settings')).at(-1)!.settings;
-  expect(saved).toMatchObject({ theme: 'dark', notifications: 'results', baseUrl: 'https://api.workapi.ai' });
+  expect(saved).toMatchObject({ theme: 'dark', notifications: 'results', baseUrl: DEFAULT_ADDRESS });
 });
 
 test('settings: a key belongs to its address; a new address has none until one is entered', async ({ page }) => {
@@ -90,7 +93,7 @@ test('settings: a key belongs to its address; a new address has none until one i
   await expect(note).toHaveCount(0);
 
   // Back to the first address: its own key is still there.
-  await page.getByLabel('WorkAPI.ai address').fill('https://api.workapi.ai');
+  await page.getByLabel('WorkAPI.ai address').fill(DEFAULT_ADDRESS);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByTestId('key-status')).toContainText('•••• AB12');
   await expect(note).toHaveCount(0);
@@ -99,11 +102,9 @@ test('settings: a key belongs to its address; a new address has none until one i
 test('settings: an invalid default country is shown next to that field, as what it is', async ({ page }) => {
   await openApp(page, { hasKey: true });
   await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
-  await page.evaluate(() =>
-    window.__mock.failNext('set_settings', {
-      kind: 'invalidSettings',
-      message: '"XK" is not a country MissionCall knows. Pick your default country from the list.',
-    }),
+  await page.evaluate(
+    (e) => window.__mock.failNext('set_settings', e),
+    fill(coreErrors().invalidRegion, { code: 'XK' }),
   );
   await page.getByLabel('Default country for new calls').selectOption({ label: 'France (+33)' });
   const notice = page.locator('#default-region-error [data-error-kind=invalidSettings]');

@@ -1,14 +1,13 @@
 import { test } from '@playwright/test';
 import { commandNames, expect, openApp } from './helpers';
+import { coreErrors, fill } from './fixtures';
 
 // The first screen's data comes from one `boot` call. In the app, public/boot.js sends it before
 // the main script has loaded and leaves the pending answer in `window.__MISSIONCALL_BOOT__`;
 // here an init script plays that part, so that src/lib/boot.ts is tested on each outcome.
 
-const STORAGE_ERROR = {
-  kind: 'storage',
-  message: 'The call history could not be opened (disk full). Free some space and open MissionCall again.',
-};
+/** What the app answers when its history file cannot be opened. */
+const STORAGE_ERROR = fill(coreErrors().storage, { dataDir: '/home/you/.local/share/MissionCall' });
 
 test('the first screen uses the answer asked for before the script loaded', async ({ page }) => {
   await page.addInitScript(() => {
@@ -30,11 +29,13 @@ test('the first screen uses the answer asked for before the script loaded', asyn
 });
 
 test('a start-up error is shown in plain language instead of the app', async ({ page }) => {
-  await openApp(page, { hasKey: true, fail: { boot: STORAGE_ERROR as any } });
+  await openApp(page, { hasKey: true, fail: { boot: STORAGE_ERROR } });
   const notice = page.locator('[data-error-kind=storage]');
   await expect(notice).toContainText('The call history on this computer could not be used.');
-  await expect(notice).toContainText('disk full');
-  await expect(notice).toContainText('Free some space and open MissionCall again.');
+  await expect(notice).toContainText(
+    'Could not open the call history at /home/you/.local/share/MissionCall/history.sqlite3: file is not a database.',
+  );
+  await expect(notice).toContainText('Check that the folder exists, that you may write to it');
   await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
   await expect(page.getByRole('heading', { name: 'New call' })).toHaveCount(0);
 });
@@ -46,7 +47,7 @@ test('an early answer that is an error is shown, not asked again', async ({ page
     (window as any).__MISSIONCALL_BOOT__ = p;
   }, STORAGE_ERROR);
   await openApp(page, { hasKey: true });
-  await expect(page.locator('[data-error-kind=storage]')).toContainText('disk full');
+  await expect(page.locator('[data-error-kind=storage]')).toContainText('file is not a database');
   expect(await commandNames(page)).not.toContain('boot');
 });
 
