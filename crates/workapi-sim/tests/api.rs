@@ -208,8 +208,11 @@ async fn speed_factor_scales_the_realistic_timings() {
     })
     .await;
     let c = client();
+    let started = Instant::now();
     let id = id_of(&create(&c, &sim, "Ask for a quote").await);
-    tokio::time::sleep(Duration::from_millis(120)).await;
+    // Realistically 32 s: done within the patience of a test shows the factor applied.
+    until_status(&sim, &id, "completed").await;
+    assert!(started.elapsed() < PATIENCE);
     let v: Value = get(&c, &sim, &id).await.json().await.unwrap();
     assert_eq!(v["status"], "completed");
 }
@@ -225,7 +228,8 @@ async fn results_are_deterministic_and_quote_the_task() {
     let task = "Ask for <b>Mr. O'Brien</b> & \"confirm\" <script>alert(1)</script>";
     let a = id_of(&create(&c, &sim, task).await);
     let b = id_of(&create(&c, &sim, task).await);
-    tokio::time::sleep(Duration::from_millis(60)).await;
+    until_status(&sim, &a, "completed").await;
+    until_status(&sim, &b, "completed").await;
     let ra: Value = get(&c, &sim, &a).await.json().await.unwrap();
     let rb: Value = get(&c, &sim, &b).await.json().await.unwrap();
     assert_eq!(ra["status"], "completed");
@@ -293,8 +297,7 @@ async fn cancel_while_accepted_ok_but_409_once_in_progress_or_completed() {
     .await;
     let c = client();
     let id = id_of(&create(&c, &sim, "Book a haircut").await);
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    assert_eq!(sim.task(&id).unwrap().status, "accepted");
+    until_status(&sim, &id, "accepted").await;
     assert_eq!(cancel(&c, &sim, &id).await.status(), 200);
 
     let sim = start(SimConfig {
@@ -307,7 +310,7 @@ async fn cancel_while_accepted_ok_but_409_once_in_progress_or_completed() {
     })
     .await;
     let id = id_of(&create(&c, &sim, "Book a haircut").await);
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    until_status(&sim, &id, "in_progress").await;
     let r = cancel(&c, &sim, &id).await;
     assert_eq!(r.status(), 409);
     assert_eq!(error_code(r).await, "INVALID_STATUS");

@@ -97,7 +97,11 @@ async fn hang_processes_the_request_then_never_answers() {
         let url = format!("{}/tasks/65abc123def4567890abcdef", sim.base_url());
         async move { c.get(url).bearer_auth(DEMO_KEY).send().await }
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // On hold: the simulator has it, and the fault is used up.
+    until("holding the GET", || {
+        sim.stats().gets == 1 && sim.pending_faults().is_empty()
+    })
+    .await;
     let t = Instant::now();
     sim.shutdown().await;
     assert!(
@@ -204,9 +208,12 @@ async fn forced_unknown_status_sticks() {
     .await;
     let c = client();
     let id = id_of(&create(&c, &sim, "x").await);
+    // A witness created with it: once the clock has walked the witness through its whole
+    // lifecycle, it had every chance to move the forced task too.
+    let witness = id_of(&create(&c, &sim, "witness").await);
     assert!(sim.force_status(&id, "failed"));
     assert!(!sim.force_status("65abc123def4567890abcdef", "failed"));
-    tokio::time::sleep(Duration::from_millis(60)).await;
+    until_status(&sim, &witness, "completed").await;
     let v: Value = get(&c, &sim, &id).await.json().await.unwrap();
     assert_eq!(v["status"], "failed");
     assert_eq!(v["result_data"], Value::Null);

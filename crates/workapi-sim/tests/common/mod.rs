@@ -5,7 +5,7 @@
 //! talk to anything but the loopback simulator.
 #![allow(dead_code)]
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use workapi_sim::{Sim, SimConfig, SimHandle, Timings, DEMO_KEY};
@@ -96,4 +96,29 @@ pub fn id_of(task: &Value) -> String {
 pub async fn error_code(r: reqwest::Response) -> String {
     let v: Value = r.json().await.expect("error JSON");
     v["error"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+/// How long a test waits for something that should happen in a few milliseconds before it
+/// fails; a wait stops as soon as the thing has happened.
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
+/// Waits until `done()` is true, checking every 2 ms; panics with `what` after [`PATIENCE`].
+pub async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "still not {what} after {PATIENCE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Waits until the simulator's clock has moved task `id` to `status` (read without counting a
+/// request).
+pub async fn until_status(sim: &SimHandle, id: &str, status: &str) {
+    until(&format!("at {status}"), || {
+        sim.task(id).is_some_and(|t| t.status == status)
+    })
+    .await;
 }
