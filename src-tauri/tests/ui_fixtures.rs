@@ -33,7 +33,7 @@ use missioncall_core::history::{CallRecord, History, NewAttempt, StatusEvent};
 use missioncall_core::session::{Manager, ManagerConfig};
 use missioncall_core::{phone, secrets, settings};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
