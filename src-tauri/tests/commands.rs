@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tauri::ipc::{CallbackFn, InvokeBody};
@@ -237,6 +238,27 @@ fn wait_until<T: std::fmt::Debug>(what: &str, mut probe: impl FnMut() -> (bool, 
 // ---------------------------------------------------------------------------------------------
 // The app under test.
 
+/// Sends `cmd` as the window would, and waits for its answer.
+fn invoke(
+    webview: &tauri::WebviewWindow<MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    tauri::test::get_ipc_response(
+        webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.into(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().expect("a JSON answer"))
+}
+
 struct Harness {
     webview: tauri::WebviewWindow<MockRuntime>,
     host: Arc<RecordingHost>,
@@ -303,19 +325,7 @@ impl Harness {
     }
 
     fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        tauri::test::get_ipc_response(
-            &self.webview,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.into(),
-            },
-        )
-        .map(|b| b.deserialize::<Value>().expect("a JSON answer"))
+        invoke(&self.webview, cmd, args)
     }
 
     fn ok(&self, cmd: &str, args: Value) -> Value {
@@ -401,28 +411,25 @@ impl Harness {
         assert_eq!(mode["hasKey"], true, "{mode}");
     }
 
-    /// Waits until the host saw call `id` in `status`.
+    /// Waits until the host saw call `id` in `status`, and the notification of that event when
+    /// the settings want one: the app tells the window of an event, then notifies, so the
+    /// notification is recorded just after it, and after every earlier event's.
     fn wait_for_status(&self, id: i64, status: &CallStatus) -> Vec<CallSummary> {
+        let notifies = self.state().settings().notifications.wants(status);
         wait_until(&format!("call {id} to reach {status:?}"), || {
-            let events = self.host.tasks_of(id);
-            (events.iter().any(|c| &c.status == status), events)
+            let seen = self.host.seen();
+            let event = seen
+                .iter()
+                .position(|s| matches!(s, Seen::Task(c) if c.id == id && &c.status == status));
+            let done = event.is_some_and(|at| {
+                !notifies
+                    || seen[at + 1..]
+                        .iter()
+                        .any(|s| matches!(s, Seen::Note { .. }))
+            });
+            (done, seen)
         });
-        self.settle();
         self.host.tasks_of(id)
-    }
-
-    /// Waits until the host has seen nothing new for a moment (an event and its notification
-    /// are recorded one after the other).
-    fn settle(&self) {
-        let mut last = self.host.seen().len();
-        loop {
-            std::thread::sleep(Duration::from_millis(150));
-            let now = self.host.seen().len();
-            if now == last {
-                return;
-            }
-            last = now;
-        }
     }
 
     /// The app's state, once open.
@@ -703,14 +710,39 @@ fn commands_that_arrive_while_the_data_opens_wait_for_it() {
     let keychain = MemKeychain::default();
     let host = Arc::new(RecordingHost::default());
     let (path, secrets, h) = (dir.path().to_path_buf(), keychain.secrets(), host.clone());
-    let started = Instant::now();
-    let harness = Harness::with_opener(dir, keychain, host, move || {
-        std::thread::sleep(Duration::from_millis(400));
-        AppState::new(path, secrets, h, SLOW)
+    // The data stays closed until the test has sent its first command.
+    let (release, gate) = std::sync::mpsc::channel::<()>();
+    let opened = Arc::new(AtomicBool::new(false));
+    let harness = Harness::with_opener(dir, keychain, host, {
+        let opened = opened.clone();
+        move || {
+            gate.recv().expect("the test opens the gate");
+            let state = AppState::new(path, secrets, h, SLOW);
+            opened.store(true, Ordering::SeqCst);
+            state
+        }
     });
-    // The first screen's call: all it needs, once the state is open.
-    let boot = harness.ok("boot", json!({}));
-    assert!(started.elapsed() >= Duration::from_millis(400));
+    // The first screen's call, sent while the data is closed: all it needs, once it is open.
+    let sent = Arc::new(AtomicBool::new(false));
+    let first = std::thread::spawn({
+        let (webview, sent, opened) = (harness.webview.clone(), sent.clone(), opened.clone());
+        move || {
+            sent.store(true, Ordering::SeqCst);
+            let boot = invoke(&webview, "boot", json!({}));
+            (boot, opened.load(Ordering::SeqCst))
+        }
+    });
+    wait_until("the first command to be sent", || {
+        (sent.load(Ordering::SeqCst), ())
+    });
+    assert!(!opened.load(Ordering::SeqCst));
+    release.send(()).unwrap();
+    let (boot, opened_before_the_answer) = first.join().unwrap();
+    let boot = boot.unwrap_or_else(|e| panic!("boot failed: {e}"));
+    assert!(
+        opened_before_the_answer,
+        "boot answered before the data was open"
+    );
     assert_eq!(boot["mode"]["firstRun"], true);
     assert_eq!(boot["mode"], harness.ok("app_mode", json!({})));
     assert_eq!(boot["settings"], harness.ok("get_settings", json!({})));
