@@ -92,10 +92,12 @@ test('virtualised history: 100,000 rows keep the DOM small', async ({ page }) =>
   const scrollHeight = await viewport.evaluate((el) => el.scrollHeight);
   expect(scrollHeight).toBeGreaterThanOrEqual(100_000 * rowHeight - 1);
 
-  // Scroll in steps, like a user dragging, then jump to the middle and the end.
+  // Scroll in steps, like a user dragging (each step drawn before the next), then jump to the
+  // middle and the end.
   for (let i = 1; i <= 5; i++) {
     await viewport.evaluate((el, y) => (el.scrollTop = y), i * 1000);
-    await page.waitForTimeout(20);
+    const top = Math.floor((i * 1000) / rowHeight);
+    await expect(page.locator(`[data-testid=history-row][data-index="${top}"]`)).toContainText(`Mission number ${top}`);
   }
   await viewport.evaluate((el, y) => (el.scrollTop = y), 50_000 * rowHeight);
   const middle = page.locator('[data-testid=history-row][data-index="50000"]');

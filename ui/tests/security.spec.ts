@@ -169,7 +169,18 @@ test('XSS corpus renders as literal text everywhere', async ({ page }) => {
   await expect(dialog.getByTestId('confirm-task')).toHaveText(`Task ${all}`);
   await dialog.getByRole('button', { name: 'Place call' }).click();
   await expect(dialog.locator('[data-error-kind=server]')).toContainText(all);
-  await page.waitForTimeout(300);
+
+  // Had a payload become markup, its handler would have run by the time those of a witness,
+  // inserted now on purpose (an image that fails, a frame that loads), have run.
+  await page.evaluate(() => {
+    const witness = document.createElement('div');
+    witness.id = 'xss-witness';
+    witness.innerHTML =
+      '<img src="x" onerror="window.__witnessImg=1"><iframe srcdoc="<script>parent.__witnessFrame=1</script>"></iframe>';
+    document.body.append(witness);
+  });
+  await page.waitForFunction(() => (window as any).__witnessImg === 1 && (window as any).__witnessFrame === 1);
+  await page.evaluate(() => document.getElementById('xss-witness')!.remove());
 
   expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
   const allowed = new Set([
