@@ -11,8 +11,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use missioncall_core::call::Origin;
-use missioncall_core::calls::{CallRequest, Calls, DUPLICATE_WINDOW};
+use missioncall_core::call::{Origin, Tracking};
+use missioncall_core::calls::{
+    CallRequest, Calls, CONFIRMATION_TTL, DUPLICATE_WINDOW, MAX_TASK_CHARS,
+};
+use missioncall_core::clock::Clock;
 use missioncall_core::history::{History, HistoryFilter};
 use missioncall_core::Error;
 use tempfile::TempDir;
@@ -170,6 +173,30 @@ async fn invalid_input_sends_nothing_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_task_of_exactly_the_limit_is_placed() {
+    let e = env().await;
+    let longest = "a".repeat(MAX_TASK_CHARS);
+    let rec = e.calls.place(&req(SF, &longest)).await.unwrap();
+    assert_eq!(rec.task.chars().count(), MAX_TASK_CHARS);
+    let sent = e.sim.task(rec.task_id.as_deref().unwrap()).unwrap();
+    assert_eq!(sent.task_data.task, longest, "sent whole");
+    assert_eq!(e.sim.stats().creates, 1);
+}
+
+#[tokio::test]
+async fn calls_to_the_simulator_are_demo_calls_and_calls_to_a_service_are_not() {
+    let e = env().await;
+    assert!(!e.calls.demo());
+    assert_eq!(e.calls.origin().as_str(), e.sim.base_url());
+    let demo = Calls::new(e.history.clone(), e.calls.client().clone(), Origin::Demo);
+    assert!(demo.demo());
+    // And the calls it places are recorded as demo calls.
+    let rec = demo.place(&req(SF, MISSION)).await.unwrap();
+    assert!(rec.demo);
+    assert_eq!(rec.origin, Origin::Demo);
+}
+
+#[tokio::test]
 async fn a_duplicate_within_the_window_is_refused_unless_forced() {
     assert_eq!(DUPLICATE_WINDOW, Duration::from_secs(600));
     let e = env().await;
@@ -317,6 +344,33 @@ async fn an_unknown_outcome_is_resolved_by_linking_the_task_the_user_found() {
 }
 
 #[tokio::test]
+async fn only_an_unknown_outcome_can_be_dismissed_as_not_placed() {
+    let e = env().await;
+    e.sim.inject(Fault::new(FaultKind::Drop).on(Route::Create));
+    let unknown = match e.calls.place(&req(SF, MISSION)).await {
+        Err(Error::UnknownOutcome { call_id, .. }) => call_id,
+        other => panic!("{other:?}"),
+    };
+    let placed = e.calls.place(&req(LONDON, MISSION)).await.unwrap();
+
+    // A placed call cannot be declared "no call was made", and is left as it was.
+    let err = e.calls.dismiss_unknown_outcome(placed.id).unwrap_err();
+    assert!(
+        matches!(err, Error::NotUnknownOutcome { ref status_words } if status_words == "waiting for an agent"),
+        "{err:?}"
+    );
+    assert_eq!(e.history.get(placed.id).unwrap(), placed);
+
+    // The unknown outcome can, once; then it is no longer an unknown outcome.
+    let dismissed = e.calls.dismiss_unknown_outcome(unknown).unwrap();
+    assert_eq!(dismissed.status.word(), "not_placed");
+    assert_eq!(dismissed.task_id, None);
+    let err = e.calls.dismiss_unknown_outcome(unknown).unwrap_err();
+    assert!(matches!(err, Error::NotUnknownOutcome { .. }), "{err:?}");
+    assert_eq!(e.sim.stats().creates, 2, "dismissing sends nothing");
+}
+
+#[tokio::test]
 async fn a_rejected_key_is_not_placed() {
     let e = env_with_key("sk_live_a_key_the_service_rejects").await;
     let err = e.calls.place(&req(SF, MISSION)).await.unwrap_err();
@@ -443,6 +497,29 @@ async fn refresh_records_what_the_service_says() {
     assert!(e.calls.status_by_task_id("no such id").await.is_err());
 }
 
+#[tokio::test]
+async fn refreshing_a_call_no_longer_followed_follows_it_again() {
+    let e = env().await;
+    let rec = e.calls.place(&req(SF, MISSION)).await.unwrap();
+    e.history
+        .set_tracking(rec.id, Tracking::GivenUp, Some("no longer checked"))
+        .unwrap();
+    assert!(e.history.live().unwrap().is_empty());
+
+    let now = e.calls.refresh(rec.id).await.unwrap();
+    assert_eq!(now.tracking, Tracking::Following);
+    assert_eq!(now.error, None, "the reason it was dropped is gone");
+    let live: Vec<i64> = e.history.live().unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(live, [rec.id], "the tracker will pick it up again");
+
+    // A call still followed keeps what it shows.
+    e.history.set_error(rec.id, Some("a note")).unwrap();
+    let again = e.calls.refresh(rec.id).await.unwrap();
+    assert_eq!(again.tracking, Tracking::Following);
+    assert_eq!(again.error.as_deref(), Some("a note"));
+    assert_eq!(e.sim.stats().gets, 2);
+}
+
 /// A call is placed only with a confirmation the backend issued: once, before it expires, for
 /// the origin that issued it. Anything else sends nothing and writes nothing.
 #[tokio::test]
@@ -522,4 +599,44 @@ async fn placing_needs_a_fresh_one_use_confirmation_of_this_origin() {
     assert!(matches!(err, Error::NotConfirmed), "{err:?}");
 
     assert_eq!(sim.stats().creates, 2, "nothing sent after expiry");
+}
+
+/// A confirmation lasts five minutes by the history's clock: a second before, it still places
+/// the call (whatever was confirmed meanwhile); at five minutes, it no longer does.
+#[tokio::test]
+async fn a_confirmation_works_for_five_minutes_and_not_longer() {
+    let sim = Sim::start(SimConfig {
+        speed: 0.01,
+        rate_limit: None,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = missioncall_core::clock::ManualClock::fixed();
+    let history = Arc::new(History::open_in_dir_with_clock(dir.path(), clock.clone()).unwrap());
+    let calls = Calls::real(
+        history.clone(),
+        client(&sim.base_url(), DEMO_KEY, Duration::from_secs(2)),
+    );
+    assert_eq!(CONFIRMATION_TTL, Duration::from_secs(300));
+
+    let c = calls.confirm(&req(SF, MISSION)).unwrap();
+    assert_eq!(c.expires_at, clock.now() + chrono::Duration::minutes(5));
+    clock.advance(chrono::Duration::seconds(299));
+    // Another confirmation meanwhile (a second window, say) leaves the first one standing.
+    let other = calls
+        .confirm(&req(SF, "Ask about the opening hours"))
+        .unwrap();
+    let rec = calls.place_confirmed(&c.token).await.unwrap();
+    assert_eq!(rec.task, MISSION);
+    calls.place_confirmed(&other.token).await.unwrap();
+    assert_eq!(sim.stats().creates, 2);
+
+    let c = calls.confirm(&req(LONDON, MISSION)).unwrap();
+    clock.advance(chrono::Duration::seconds(300));
+    let err = calls.place_confirmed(&c.token).await.unwrap_err();
+    assert!(matches!(err, Error::NotConfirmed), "{err:?}");
+    assert_eq!(sim.stats().creates, 2, "nothing sent once expired");
+    assert_eq!(rows(&history), 2);
 }
