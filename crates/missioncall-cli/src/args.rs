@@ -76,12 +76,44 @@ pub enum Command {
         /// Only calls in this status (pending, completed, unknown_outcome, ...).
         #[arg(long)]
         status: Option<String>,
-        /// Words to find in the task, transcript, summary or number.
+        /// Words to find in the task, transcript, summary, number, note, tags or contact name.
         #[arg(long)]
         search: Option<String>,
+        #[command(flatten)]
+        review: ReviewFilter,
         /// How many calls to show (at most 500).
         #[arg(long, default_value_t = 20)]
         limit: u32,
+    },
+    /// Say what a call achieved, note it, tag it or set a follow-up date (ID: the history id
+    /// shown by `history`, or the task id).
+    Mark {
+        id: String,
+        /// achieved, not_achieved, no_answer, follow_up, or none to clear.
+        #[arg(long, value_name = "WORD")]
+        outcome: Option<String>,
+        /// Replace the note ("" removes it).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// Add a tag (repeat for several).
+        #[arg(long = "tag", value_name = "NAME")]
+        tags: Vec<String>,
+        /// Remove a tag (repeat for several).
+        #[arg(long = "untag", value_name = "NAME")]
+        untags: Vec<String>,
+        /// Follow up on DATE (YYYY-MM-DD, optionally with HH:MM), or none to clear.
+        #[arg(long, value_name = "DATE")]
+        follow_up: Option<String>,
+    },
+    /// Names for numbers: shown wherever the number is, and found by the search.
+    Contact {
+        #[command(subcommand)]
+        action: ContactAction,
+    },
+    /// The tags on calls: list them, rename or delete one on every call.
+    Tag {
+        #[command(subcommand)]
+        action: TagAction,
     },
     /// Check phone numbers without calling anyone. `-` reads lines from stdin, each
     /// `NUMBER` or `REGION<TAB>NUMBER`.
@@ -106,6 +138,57 @@ pub enum Command {
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
     },
+}
+
+/// The history filters on what the user said of calls, and on dates.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ReviewFilter {
+    /// Only calls with this outcome: achieved, not_achieved, no_answer, follow_up, or none.
+    #[arg(long, value_name = "WORD")]
+    pub outcome: Option<String>,
+    /// Only calls with this tag.
+    #[arg(long, value_name = "NAME")]
+    pub tag: Option<String>,
+    /// Only calls to this contact (its name, or a number).
+    #[arg(long, value_name = "NAME_OR_NUMBER")]
+    pub contact: Option<String>,
+    /// Only calls made on or after this day (YYYY-MM-DD, local time).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only calls made on or before this day (YYYY-MM-DD, local time).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ContactAction {
+    /// Give NUMBER the name NAME (replaces its name).
+    Set {
+        number: String,
+        name: String,
+        /// Country of a national number (ISO code).
+        #[arg(long, value_name = "CC")]
+        region: Option<String>,
+    },
+    /// List every contact with how many calls went to it.
+    List,
+    /// Forget the name of NUMBER.
+    Remove {
+        number: String,
+        /// Country of a national number (ISO code).
+        #[arg(long, value_name = "CC")]
+        region: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TagAction {
+    /// Every tag with how many calls carry it.
+    List,
+    /// Rename a tag on every call (onto an existing tag: the two become one).
+    Rename { from: String, to: String },
+    /// Remove a tag from every call.
+    Delete { name: String },
 }
 
 #[derive(Subcommand, Debug)]

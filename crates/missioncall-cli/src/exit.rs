@@ -100,7 +100,12 @@ fn api_message(e: &ApiError) -> String {
 
 impl From<missioncall_core::history::HistoryError> for Failure {
     fn from(e: missioncall_core::history::HistoryError) -> Self {
-        Failure::new(OTHER, e.to_string())
+        use missioncall_core::history::HistoryError as H;
+        let code = match e {
+            H::InvalidInput(_) | H::TagNotFound(_) | H::NotFound(_) => INVALID_INPUT,
+            _ => OTHER,
+        };
+        Failure::new(code, e.to_string())
     }
 }
 

@@ -7,6 +7,7 @@
 mod args;
 mod exit;
 mod output;
+mod review;
 mod run;
 
 use clap::Parser;

@@ -25,6 +25,14 @@ pub struct CallJson<'a> {
     pub transcript: Option<&'a str>,
     pub error: Option<&'a str>,
     pub demo: bool,
+    /// The user's judgement: `achieved`, `not_achieved`, `no_answer`, `follow_up`, or null.
+    pub outcome: Option<&'static str>,
+    pub note: &'a str,
+    pub tags: &'a [String],
+    /// `YYYY-MM-DD` or `YYYY-MM-DD HH:MM` (local), or null.
+    pub follow_up: Option<String>,
+    /// The name given to the number, or null.
+    pub contact: Option<&'a str>,
 }
 
 impl<'a> From<&'a CallRecord> for CallJson<'a> {
@@ -46,6 +54,11 @@ impl<'a> From<&'a CallRecord> for CallJson<'a> {
             transcript: r.transcript.as_deref(),
             error: r.error.as_deref(),
             demo: r.demo,
+            outcome: r.outcome.map(|o| o.key()),
+            note: &r.note,
+            tags: &r.tags,
+            follow_up: r.follow_up.map(|f| f.key()),
+            contact: r.contact_name.as_deref(),
         }
     }
 }
@@ -71,10 +84,16 @@ pub fn call_line(r: &CallRecord) -> String {
         ""
     };
     let demo = if r.demo { " [demo]" } else { "" };
+    let who = r.contact_name.as_deref().unwrap_or(&r.phone_e164);
+    let who: String = who.chars().take(24).collect();
+    let outcome = r
+        .outcome
+        .map(|o| format!("  [{}]", o.label()))
+        .unwrap_or_default();
     format!(
-        "#{:<5} {when}  {:<16} {:<20} {task}{more}{demo}",
+        "#{:<5} {when}  {:<24} {:<20} {task}{more}{outcome}{demo}",
         r.id,
-        r.phone_e164,
+        who,
         r.status.label()
     )
 }
@@ -82,8 +101,26 @@ pub fn call_line(r: &CallRecord) -> String {
 /// A full account of a call, for people.
 pub fn call_detail(r: &CallRecord) -> String {
     let mut out = String::new();
-    out.push_str(&format!("Call #{} to {}\n", r.id, r.phone_e164));
+    match &r.contact_name {
+        Some(name) => out.push_str(&format!("Call #{} to {name} ({})\n", r.id, r.phone_e164)),
+        None => out.push_str(&format!("Call #{} to {}\n", r.id, r.phone_e164)),
+    }
     out.push_str(&format!("  Status:  {}\n", r.status.label()));
+    if let Some(o) = r.outcome {
+        out.push_str(&format!("  Outcome: {}\n", o.label()));
+    }
+    if let Some(f) = r.follow_up {
+        out.push_str(&format!("  Follow up: {f}\n"));
+    }
+    if !r.tags.is_empty() {
+        out.push_str(&format!("  Tags:    {}\n", r.tags.join(", ")));
+    }
+    if !r.note.is_empty() {
+        out.push_str("  Your note:\n");
+        for line in r.note.lines() {
+            out.push_str(&format!("    {line}\n"));
+        }
+    }
     if let Some(t) = r.tracking.label() {
         out.push_str(&format!("  Checks:  {t}\n"));
     }

@@ -5,7 +5,7 @@ use crate::exit::{self, Failure};
 use crate::output::{call_detail, call_line, json_line, CallJson};
 use missioncall_core::call::{CallStatus, ServiceStatus, Tracking};
 use missioncall_core::calls::{self, CallRequest};
-use missioncall_core::history::{History, HistoryFilter};
+use missioncall_core::history::History;
 use missioncall_core::phone;
 use missioncall_core::secrets::KeySource;
 use missioncall_core::session::{Manager, ManagerConfig};
@@ -39,8 +39,29 @@ pub async fn run(cli: Cli) -> Out {
         Command::History {
             status,
             search,
+            review,
             limit,
-        } => history(&g, status, search, limit),
+        } => history(&g, status, search, &review, limit),
+        Command::Mark {
+            id,
+            outcome,
+            note,
+            tags,
+            untags,
+            follow_up,
+        } => crate::review::mark(
+            &g,
+            &id,
+            crate::review::Marks {
+                outcome,
+                note,
+                tags,
+                untags,
+                follow_up,
+            },
+        ),
+        Command::Contact { action } => crate::review::contact(&g, action),
+        Command::Tag { action } => crate::review::tag(&g, action),
         Command::Validate { numbers, region } => validate(&g, &numbers, region.as_deref()),
         Command::Key { action } => key(&g, action),
         Command::Sim { port, speed } => sim(&g, port, speed).await,
@@ -59,7 +80,7 @@ fn data_dir(g: &Global) -> Result<PathBuf, Failure> {
     }
 }
 
-fn open_history(g: &Global) -> Result<Arc<History>, Failure> {
+pub(crate) fn open_history(g: &Global) -> Result<Arc<History>, Failure> {
     Ok(Arc::new(History::open_in_dir(&data_dir(g)?)?))
 }
 
@@ -328,17 +349,21 @@ async fn cancel(g: &Global, id: &str) -> Out {
     Ok(exit::OK)
 }
 
-fn history(g: &Global, status: Option<String>, search: Option<String>, limit: u32) -> Out {
+fn history(
+    g: &Global,
+    status: Option<String>,
+    search: Option<String>,
+    review: &crate::args::ReviewFilter,
+    limit: u32,
+) -> Out {
     let h = open_history(g)?;
     // Attempts whose sender is gone are unknown outcomes; one still being sent is left alone.
     h.recover_interrupted()?;
-    let rows = h.list(&HistoryFilter {
-        status: status.as_deref().and_then(CallStatus::from_user_words),
-        search,
-        demo: None,
-        limit: limit.clamp(1, 500),
-        offset: 0,
-    })?;
+    let mut filter = crate::review::filter(&h, review)?;
+    filter.status = status.as_deref().and_then(CallStatus::from_user_words);
+    filter.search = search;
+    filter.limit = limit.clamp(1, 500);
+    let rows = h.list(&filter)?;
     if g.json {
         let items: Vec<CallJson> = rows.iter().map(CallJson::from).collect();
         json_line(&items);
@@ -435,7 +460,7 @@ fn validate(g: &Global, numbers: &[String], region: Option<&str>) -> Out {
 
 /// `text` with control characters written as `\u{..}` escapes, so that nothing it holds can
 /// move the cursor, ring the bell or change the terminal.
-fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
             if c.is_control() {

@@ -399,6 +399,69 @@ impl Tracking {
     }
 }
 
+/// What a call achieved, in the user's judgement (set by the user, never by the service or the
+/// tracker; the status is the service's). A call without one has `None`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// The mission was done.
+    Achieved,
+    /// The call went through but the mission was not done.
+    NotAchieved,
+    /// Nobody answered, or the number could not be reached.
+    NoAnswer,
+    /// Something is left to do.
+    FollowUp,
+}
+
+impl Outcome {
+    /// Every value, in the order they are offered.
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Achieved,
+        Outcome::NotAchieved,
+        Outcome::NoAnswer,
+        Outcome::FollowUp,
+    ];
+
+    /// The word stored in the history's `outcome` column, and typed in the CLI.
+    pub fn key(self) -> &'static str {
+        match self {
+            Outcome::Achieved => "achieved",
+            Outcome::NotAchieved => "not_achieved",
+            Outcome::NoAnswer => "no_answer",
+            Outcome::FollowUp => "follow_up",
+        }
+    }
+
+    /// The value stored as `key`.
+    pub fn from_key(key: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.key() == key)
+    }
+
+    /// What a person types: the key, with `-` or a space for `_`, any case.
+    pub fn from_user_word(word: &str) -> Option<Outcome> {
+        let w = word.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        Outcome::from_key(&w)
+    }
+
+    /// Plain words for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Achieved => "Achieved",
+            Outcome::NotAchieved => "Not achieved",
+            Outcome::NoAnswer => "No answer",
+            Outcome::FollowUp => "Needs follow-up",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 /// The origin stored for calls made against the built-in simulator.
 pub const DEMO_ORIGIN: &str = "demo:simulator";
 

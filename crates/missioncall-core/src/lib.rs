@@ -13,6 +13,7 @@ pub mod export;
 pub mod history;
 pub mod phone;
 pub mod private_fs;
+pub mod review;
 pub mod secrets;
 pub mod session;
 pub mod settings;

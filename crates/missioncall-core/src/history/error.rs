@@ -113,6 +113,17 @@ pub enum HistoryError {
         source: rusqlite::Error,
     },
 
+    /// What the user typed for a note, a tag, a contact or a follow-up cannot be kept as it is;
+    /// the message says why and what to type instead.
+    #[error("{0}")]
+    InvalidInput(String),
+
+    /// No tag with this name exists.
+    #[error(
+        "there is no tag called \"{0}\"; check its spelling (tags are listed with their calls)."
+    )]
+    TagNotFound(String),
+
     /// The history was written by a newer MissionCall; this version will not touch it.
     #[error(
         "this call history was written by a newer version of MissionCall (layout {found}; this \

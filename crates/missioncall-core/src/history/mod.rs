@@ -15,6 +15,7 @@
 
 mod error;
 pub mod owner;
+mod review;
 pub mod schema;
 pub mod search;
 
@@ -22,8 +23,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use crate::call::{self, CallStatus, LocalState, Origin, ServiceStatus, Tracking};
+use crate::call::{self, CallStatus, LocalState, Origin, Outcome, ServiceStatus, Tracking};
 use crate::clock::{self, SharedClock};
+use crate::review::FollowUp;
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::{Type, Value};
@@ -31,6 +33,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use serde::Serialize;
 
 pub use error::{HistoryError, Result};
+pub use review::{Contact, TagCount};
 
 /// The history's file name inside the data folder.
 pub const FILE_NAME: &str = "history.sqlite3";
@@ -103,6 +106,18 @@ pub struct CallRecord {
     pub status_changed_at: DateTime<Utc>,
     /// When the service was last asked about (or reported on) this task.
     pub last_checked_at: Option<DateTime<Utc>>,
+    /// What the call achieved, in the user's judgement (never set by the tracker).
+    pub outcome: Option<Outcome>,
+    /// The user's note (empty when none).
+    pub note: String,
+    /// When the user wants to follow this call up, if at all.
+    pub follow_up: Option<FollowUp>,
+    /// The call's tags, sorted (case-insensitively).
+    pub tags: Vec<String>,
+    /// The name the user gave this number (a contact), if any.
+    pub contact_name: Option<String>,
+    /// When the user last changed the outcome, note, follow-up or tags.
+    pub annotated_at: Option<DateTime<Utc>>,
 }
 
 fn origin_text<S: serde::Serializer>(o: &Origin, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -128,10 +143,30 @@ pub struct HistoryFilter {
     pub search: Option<String>,
     /// Only demo calls (`Some(true)`) or only real ones (`Some(false)`).
     pub demo: Option<bool>,
+    /// Only calls with this outcome, or without one.
+    pub outcome: Option<OutcomeFilter>,
+    /// Only calls carrying this tag (any case).
+    pub tag: Option<String>,
+    /// Only calls to one of these numbers (E.164; a contact's numbers). An empty list matches
+    /// no call.
+    pub phones: Option<Vec<String>>,
+    /// Only calls made at or after this moment.
+    pub since: Option<DateTime<Utc>>,
+    /// Only calls made before this moment.
+    pub until: Option<DateTime<Utc>>,
     /// Page size: 0 means [`DEFAULT_PAGE`]; capped at [`MAX_PAGE`].
     pub limit: u32,
     /// How many matching calls to skip (for paging).
     pub offset: u32,
+}
+
+/// The outcome part of a [`HistoryFilter`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutcomeFilter {
+    /// Calls the user judged so.
+    Is(Outcome),
+    /// Calls with no outcome yet.
+    NotSet,
 }
 
 /// How the history file is set up on this connection, for diagnostics and support.
@@ -167,7 +202,8 @@ impl std::fmt::Debug for History {
 
 const COLUMNS: &str = "id, phone_e164, phone_region, task, created_at, updated_at, task_id, \
     task_number, local_state, service_status, tracking, error, transcript, summary, origin, demo, \
-    status_changed_at, last_checked_at, attempt_owner";
+    status_changed_at, last_checked_at, attempt_owner, outcome, note, follow_up_on, tags_text, \
+    contact_name, annotated_at";
 
 impl History {
     /// Opens (creating if needed) the history file at `path`, sets it up and migrates it.
@@ -247,8 +283,10 @@ impl History {
             let sending = CallStatus::Local(LocalState::Sending);
             tx.execute(
                 "INSERT INTO calls (phone_e164, phone_region, phone_digits, task, created_at, \
-                 updated_at, local_state, origin, demo, status_changed_at, attempt_owner) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?5, ?9)",
+                 updated_at, local_state, origin, demo, status_changed_at, attempt_owner, \
+                 contact_name) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?5, ?9, \
+                 COALESCE((SELECT name FROM contacts WHERE phone_e164 = ?1), ''))",
                 params![
                     a.phone_e164,
                     a.phone_region,
@@ -795,26 +833,67 @@ fn searching(f: &HistoryFilter) -> bool {
 
 /// The WHERE condition and its bound values for a filter. User text is only ever bound.
 fn filter_sql(f: &HistoryFilter) -> (String, Vec<Value>) {
-    let mut conds = vec!["1"];
+    let mut conds: Vec<String> = vec!["1".into()];
     let mut args = Vec::new();
+    let mut add = |cond: &str, values: Vec<Value>| {
+        conds.push(cond.to_owned());
+        args.extend(values);
+    };
     match &f.status {
         None => {}
         Some(CallStatus::Local(l)) => {
-            conds.push("local_state = ?");
-            args.push(Value::Text(l.key().to_owned()));
+            add("local_state = ?", vec![Value::Text(l.key().to_owned())]);
         }
-        Some(CallStatus::Service(s)) => {
-            conds.push("local_state IS NULL AND service_status = ?");
-            args.push(Value::Text(s.wire().to_owned()));
-        }
+        Some(CallStatus::Service(s)) => add(
+            "local_state IS NULL AND service_status = ?",
+            vec![Value::Text(s.wire().to_owned())],
+        ),
     }
     if let Some(demo) = f.demo {
-        conds.push("demo = ?");
-        args.push(Value::Integer(demo.into()));
+        add("demo = ?", vec![Value::Integer(demo.into())]);
+    }
+    match f.outcome {
+        None => {}
+        Some(OutcomeFilter::Is(o)) => add("outcome = ?", vec![Value::Text(o.key().to_owned())]),
+        Some(OutcomeFilter::NotSet) => add("outcome IS NULL", vec![]),
+    }
+    if let Some(tag) = &f.tag {
+        add(
+            "id IN (SELECT ct.call_id FROM call_tags ct JOIN tags t ON t.id = ct.tag_id \
+             WHERE t.name = ?)",
+            vec![Value::Text(crate::session::plain_line(tag))],
+        );
+    }
+    if let Some(phones) = &f.phones {
+        let phones: Vec<Value> = phones
+            .iter()
+            .take(MAX_PAGE as usize)
+            .map(|p| Value::Text(p.clone()))
+            .collect();
+        if phones.is_empty() {
+            add("0", vec![]);
+        } else {
+            let marks = vec!["?"; phones.len()].join(", ");
+            add(&format!("phone_e164 IN ({marks})"), phones);
+        }
+    }
+    if let Some(since) = f.since {
+        add(
+            "created_at >= ?",
+            vec![Value::Integer(since.timestamp_millis())],
+        );
+    }
+    if let Some(until) = f.until {
+        add(
+            "created_at < ?",
+            vec![Value::Integer(until.timestamp_millis())],
+        );
     }
     if let Some(q) = f.search.as_deref().and_then(search::fts_query) {
-        conds.push("id IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?)");
-        args.push(Value::Text(q));
+        add(
+            "id IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH ?)",
+            vec![Value::Text(q)],
+        );
     }
     (conds.join(" AND "), args)
 }
@@ -853,6 +932,19 @@ fn record(r: &Row) -> rusqlite::Result<CallRecord> {
         last_checked_at: r
             .get::<_, Option<i64>>(17)?
             .map(|ms| to_time(17, ms))
+            .transpose()?,
+        outcome: r
+            .get::<_, Option<String>>(19)?
+            .and_then(|k| Outcome::from_key(&k)),
+        note: r.get(20)?,
+        follow_up: r
+            .get::<_, Option<String>>(21)?
+            .and_then(|k| FollowUp::from_key(&k)),
+        tags: review::tags_from_text(&r.get::<_, String>(22)?),
+        contact_name: Some(r.get::<_, String>(23)?).filter(|n| !n.is_empty()),
+        annotated_at: r
+            .get::<_, Option<i64>>(24)?
+            .map(|ms| to_time(24, ms))
             .transpose()?,
     })
 }

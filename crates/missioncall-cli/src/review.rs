@@ -1,0 +1,300 @@
+//! Reviewing calls: `mark` (outcome, note, tags, follow-up), `contact`, `tag`, and the history
+//! filters on them. All of it is the core's (`History::set_outcome` and its neighbours); this
+//! file reads the arguments and prints.
+
+use crate::args::{ContactAction, Global, ReviewFilter, TagAction};
+use crate::exit::{self, Failure};
+use crate::output::{call_detail, json_line, CallJson};
+use crate::run::{open_history, printable};
+use chrono::{DateTime, Local, NaiveDate, TimeZone, Utc};
+use missioncall_core::call::Outcome;
+use missioncall_core::history::{CallRecord, History, HistoryFilter, OutcomeFilter};
+use missioncall_core::phone;
+use missioncall_core::review::FollowUp;
+
+type Out = Result<i32, Failure>;
+
+/// What `mark` changes.
+pub struct Marks {
+    pub outcome: Option<String>,
+    pub note: Option<String>,
+    pub tags: Vec<String>,
+    pub untags: Vec<String>,
+    pub follow_up: Option<String>,
+}
+
+const OUTCOME_WORDS: &str = "achieved, not_achieved, no_answer, follow_up, or none";
+
+/// `--outcome WORD`: `Some(None)` for `none`.
+fn outcome_word(word: &str) -> Result<Option<Outcome>, Failure> {
+    if word.trim().eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    Outcome::from_user_word(word).map(Some).ok_or_else(|| {
+        Failure::new(
+            exit::USAGE,
+            format!(
+                "--outcome {}: not an outcome. Use one of: {OUTCOME_WORDS}.",
+                printable(word)
+            ),
+        )
+    })
+}
+
+/// The start of a local day, as a moment.
+fn local_day_start(date: NaiveDate) -> DateTime<Utc> {
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
+    // A day that starts in a clock change has its first existing minute.
+    Local
+        .from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            Local
+                .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+}
+
+fn day(flag: &str, text: &str) -> Result<NaiveDate, Failure> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        Failure::new(
+            exit::USAGE,
+            format!(
+                "{flag} {}: not a date MissionCall can read. Write it as year-month-day, like 2026-12-24.",
+                printable(text)
+            ),
+        )
+    })
+}
+
+/// The history filter for the review flags (`--outcome`, `--tag`, `--contact`, `--since`,
+/// `--until`).
+pub fn filter(h: &History, f: &ReviewFilter) -> Result<HistoryFilter, Failure> {
+    let mut out = HistoryFilter::default();
+    if let Some(w) = &f.outcome {
+        out.outcome = Some(match outcome_word(w)? {
+            Some(o) => OutcomeFilter::Is(o),
+            None => OutcomeFilter::NotSet,
+        });
+    }
+    out.tag = f.tag.clone();
+    if let Some(c) = &f.contact {
+        let mut phones = h.numbers_named(c)?;
+        if phones.is_empty() {
+            // Not a name: a number, as typed.
+            if let Ok(p) = phone::parse(c, Some(&phone::system_region())) {
+                phones.push(p.e164);
+            } else {
+                return Err(Failure::new(
+                    exit::INVALID_INPUT,
+                    format!(
+                        "--contact {}: no contact has this name, and it is not a phone number. See `missioncall contact list`.",
+                        printable(c)
+                    ),
+                ));
+            }
+        }
+        out.phones = Some(phones);
+    }
+    let since = f.since.as_deref().map(|s| day("--since", s)).transpose()?;
+    let until = f.until.as_deref().map(|s| day("--until", s)).transpose()?;
+    if let (Some(s), Some(u)) = (since, until) {
+        if s > u {
+            return Err(Failure::new(
+                exit::USAGE,
+                format!("--since {s} is after --until {u}: no call can match. Swap them?"),
+            ));
+        }
+    }
+    out.since = since.map(local_day_start);
+    // Until a day, inclusive: before the start of the next one.
+    out.until = until.and_then(|u| u.succ_opt()).map(local_day_start);
+    Ok(out)
+}
+
+/// The call a `mark` or a review command names: a history id, or a task id.
+fn find_call(h: &History, id: &str) -> Result<CallRecord, Failure> {
+    let id = id.trim();
+    if let Ok(n) = id.trim_start_matches('#').parse::<i64>() {
+        if let Ok(r) = h.get(n) {
+            return Ok(r);
+        }
+    }
+    if let Some(r) = h.get_by_task_id(id)? {
+        return Ok(r);
+    }
+    Err(Failure::new(
+        exit::INVALID_INPUT,
+        format!(
+            "No call {} in the history: give the number shown by `missioncall history` (like 12), or the call's task id.",
+            printable(id)
+        ),
+    ))
+}
+
+pub fn mark(g: &Global, id: &str, m: Marks) -> Out {
+    if m.outcome.is_none()
+        && m.note.is_none()
+        && m.tags.is_empty()
+        && m.untags.is_empty()
+        && m.follow_up.is_none()
+    {
+        return Err(Failure::new(
+            exit::USAGE,
+            "Nothing to change: give --outcome, --note, --tag, --untag or --follow-up.",
+        ));
+    }
+    // Everything is read before anything is written: a bad flag changes nothing.
+    let outcome = m.outcome.as_deref().map(outcome_word).transpose()?;
+    let follow_up = match m.follow_up.as_deref() {
+        None => None,
+        Some(w) if w.trim().eq_ignore_ascii_case("none") => Some(None),
+        Some(w) => Some(Some(
+            FollowUp::parse(w).map_err(|e| Failure::new(exit::USAGE, e))?,
+        )),
+    };
+    for t in &m.tags {
+        missioncall_core::review::clean_tag(t)
+            .map_err(|e| Failure::new(exit::INVALID_INPUT, format!("--tag: {e}")))?;
+    }
+    if let Some(n) = &m.note {
+        missioncall_core::review::clean_note(n)
+            .map_err(|e| Failure::new(exit::INVALID_INPUT, format!("--note: {e}")))?;
+    }
+    let h = open_history(g)?;
+    let call = find_call(&h, id)?;
+    let mut rec = call;
+    if let Some(o) = outcome {
+        rec = h.set_outcome(rec.id, o)?;
+    }
+    if let Some(n) = &m.note {
+        rec = h.set_note(rec.id, n)?;
+    }
+    for t in &m.untags {
+        rec = h.remove_tag(rec.id, t)?;
+    }
+    for t in &m.tags {
+        rec = h.add_tag(rec.id, t)?;
+    }
+    if let Some(f) = follow_up {
+        rec = h.set_follow_up(rec.id, f)?;
+    }
+    if g.json {
+        json_line(&CallJson::from(&rec));
+    } else {
+        print!("{}", call_detail(&rec));
+    }
+    Ok(exit::OK)
+}
+
+fn number(text: &str, region: Option<&str>) -> Result<String, Failure> {
+    let region = region
+        .map(str::to_owned)
+        .unwrap_or_else(phone::system_region);
+    phone::parse(text, Some(&region))
+        .map(|p| p.e164)
+        .map_err(|e| Failure::new(exit::INVALID_INPUT, e.to_string()))
+}
+
+pub fn contact(g: &Global, action: ContactAction) -> Out {
+    let h = open_history(g)?;
+    match action {
+        ContactAction::Set {
+            number: n,
+            name,
+            region,
+        } => {
+            let e164 = number(&n, region.as_deref())?;
+            let c = h.set_contact(&e164, &name)?;
+            if g.json {
+                json_line(&c);
+            } else {
+                println!(
+                    "{} is now \"{}\" ({} call{} in the history).",
+                    phone::display(&c.phone_e164),
+                    c.name,
+                    c.calls,
+                    if c.calls == 1 { "" } else { "s" }
+                );
+            }
+        }
+        ContactAction::List => {
+            let all = h.contacts()?;
+            if g.json {
+                json_line(&all);
+            } else if all.is_empty() {
+                println!("No contacts yet. Add one with: missioncall contact set NUMBER NAME");
+            } else {
+                for c in &all {
+                    println!(
+                        "{:<30} {:<18} {} call{}",
+                        c.name,
+                        phone::display(&c.phone_e164),
+                        c.calls,
+                        if c.calls == 1 { "" } else { "s" }
+                    );
+                }
+            }
+        }
+        ContactAction::Remove { number: n, region } => {
+            let e164 = number(&n, region.as_deref())?;
+            let removed = h.remove_contact(&e164)?;
+            if g.json {
+                json_line(&serde_json::json!({ "phone_number": e164, "removed": removed }));
+            } else if removed {
+                println!("{} has no name any more.", phone::display(&e164));
+            } else {
+                println!("{} had no name; nothing changed.", phone::display(&e164));
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+pub fn tag(g: &Global, action: TagAction) -> Out {
+    let h = open_history(g)?;
+    match action {
+        TagAction::List => {
+            let all = h.tags()?;
+            if g.json {
+                json_line(&all);
+            } else if all.is_empty() {
+                println!("No tags yet. Tag a call with: missioncall mark ID --tag NAME");
+            } else {
+                for t in &all {
+                    println!(
+                        "{:<40} {} call{}",
+                        t.name,
+                        t.calls,
+                        if t.calls == 1 { "" } else { "s" }
+                    );
+                }
+            }
+        }
+        TagAction::Rename { from, to } => {
+            let n = h.rename_tag(&from, &to)?;
+            if g.json {
+                json_line(&serde_json::json!({ "from": from, "to": to, "calls": n }));
+            } else {
+                println!(
+                    "Renamed; {n} call{} now tagged \"{to}\".",
+                    if n == 1 { "" } else { "s" }
+                );
+            }
+        }
+        TagAction::Delete { name } => {
+            let n = h.delete_tag(&name)?;
+            if g.json {
+                json_line(&serde_json::json!({ "deleted": name, "calls": n }));
+            } else {
+                println!(
+                    "Deleted \"{name}\" from {n} call{}.",
+                    if n == 1 { "" } else { "s" }
+                );
+            }
+        }
+    }
+    Ok(exit::OK)
+}
