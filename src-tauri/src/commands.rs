@@ -102,9 +102,9 @@ pub async fn list_history(app: State<'_, Starting>, query: HistoryQuery) -> CmdR
     let filter = HistoryFilter {
         status: query.status,
         search: query.search.filter(|s| !s.trim().is_empty()),
-        demo: None,
         limit: query.limit,
         offset: query.offset,
+        ..HistoryFilter::default()
     };
     let total = state.history().count(&filter)?;
     let items = state.history().list(&filter)?;

@@ -1373,6 +1373,12 @@ fn a_done_notification_shows_the_first_line_of_the_summary() {
         demo: true,
         status_changed_at: at,
         last_checked_at: None,
+        outcome: None,
+        note: String::new(),
+        follow_up: None,
+        tags: Vec::new(),
+        contact_name: None,
+        annotated_at: None,
     };
     let text = missioncall_core::session::notification_text;
     let (title, body) = text(&rec(

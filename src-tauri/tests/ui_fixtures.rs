@@ -180,6 +180,12 @@ fn record(status: CallStatus, task_id: Option<&str>) -> CallRecord {
         demo: false,
         status_changed_at: at(1),
         last_checked_at: None,
+        outcome: None,
+        note: String::new(),
+        follow_up: None,
+        tags: Vec::new(),
+        contact_name: None,
+        annotated_at: None,
     }
 }
 
