@@ -3,11 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use missioncall_core::call::{CallStatus, Origin, ServiceStatus};
+use missioncall_core::call::{CallStatus, Origin, ServiceStatus, Tracking};
+use missioncall_core::clock::Clock;
 use missioncall_core::clock::ManualClock;
 use missioncall_core::history::{
-    default_data_dir, schema, CallRecord, History, HistoryError, HistoryFilter, NewAttempt,
-    FILE_NAME, MAX_PAGE,
+    default_data_dir, owner, schema, CallRecord, History, HistoryError, HistoryFilter, NewAttempt,
+    FILE_NAME, INTERRUPTED_NOTE, MAX_PAGE,
 };
 use rusqlite::Connection;
 use tempfile::TempDir;
@@ -356,6 +357,160 @@ fn a_task_id_is_never_replaced_or_lost() {
     ));
     assert_eq!(h.get(a).unwrap().task_id.as_deref(), Some("t-a"));
     assert_eq!(h.get(b).unwrap().status.word(), "sending");
+}
+
+#[test]
+fn only_an_unfinished_demo_call_is_closed_as_demo_ended() {
+    let (_dir, h, clock) = fresh_clocked();
+    let demo = |task: &str| {
+        h.insert_attempt(&NewAttempt {
+            phone_e164: SF,
+            phone_region: None,
+            task,
+            origin: &Origin::Demo,
+        })
+        .unwrap()
+    };
+    let live_demo = demo("a demo call under way");
+    h.record_created(live_demo, "d-1", None, &svc("in_progress"))
+        .unwrap();
+    let done_demo = demo("a demo call that finished");
+    h.record_created(done_demo, "d-2", None, &svc("completed"))
+        .unwrap();
+    let real = created(&h, SF, "a real call under way", "t-1");
+    let done_before = h.get(done_demo).unwrap();
+    let real_before = h.get(real).unwrap();
+    clock.advance(chrono::Duration::seconds(3));
+
+    let ended = h
+        .mark_demo_ended(live_demo, "The demo stopped.")
+        .unwrap()
+        .expect("an unfinished demo call is closed");
+    assert_eq!(ended.status.word(), "demo_ended");
+    assert_eq!(ended.error.as_deref(), Some("The demo stopped."));
+    assert_eq!(ended.status_changed_at, clock.now());
+    assert_eq!(ended, h.get(live_demo).unwrap());
+    assert_eq!(
+        statuses(&h, live_demo),
+        ["sending", "in_progress", "demo_ended"]
+    );
+    assert!(h.live().unwrap().iter().all(|c| c.id != live_demo));
+
+    // A finished demo call and a real call are left exactly as they were.
+    assert_eq!(h.mark_demo_ended(done_demo, "x").unwrap(), None);
+    assert_eq!(h.get(done_demo).unwrap(), done_before);
+    assert_eq!(h.mark_demo_ended(real, "x").unwrap(), None);
+    assert_eq!(h.get(real).unwrap(), real_before);
+    assert_eq!(statuses(&h, real), ["sending", "pending"]);
+}
+
+#[test]
+fn tracking_is_set_with_its_reason_and_decides_what_is_followed() {
+    let (_dir, h) = fresh();
+    let id = created(&h, SF, "a call the service forgot", "t-1");
+    let other = created(&h, SF, "another call", "t-2");
+    let given_up = h
+        .set_tracking(
+            id,
+            Tracking::GivenUp,
+            Some("The service no longer knows it."),
+        )
+        .unwrap();
+    assert_eq!(given_up.tracking, Tracking::GivenUp);
+    assert_eq!(
+        given_up.error.as_deref(),
+        Some("The service no longer knows it.")
+    );
+    assert_eq!(given_up, h.get(id).unwrap());
+    assert_eq!(given_up.status.word(), "pending", "the status is kept");
+    let live: Vec<i64> = h.live().unwrap().iter().map(|c| c.id).collect();
+    assert_eq!(live, [other]);
+
+    let back = h.set_tracking(id, Tracking::Following, None).unwrap();
+    assert_eq!((back.tracking, back.error), (Tracking::Following, None));
+    let live: Vec<i64> = h.live().unwrap().iter().map(|c| c.id).collect();
+    assert_eq!(live, [id, other]);
+    assert!(matches!(
+        h.set_tracking(99, Tracking::GivenUp, None),
+        Err(HistoryError::NotFound(99))
+    ));
+}
+
+#[test]
+fn marking_an_attempt_again_keeps_when_its_status_changed() {
+    let (_dir, h, clock) = fresh_clocked();
+    let id = attempt(&h, SF, "a call whose answer was lost");
+    let sent_at = h.get(id).unwrap().status_changed_at;
+    clock.advance(chrono::Duration::seconds(1));
+    h.mark_unknown_outcome(id, "timed out").unwrap();
+    let first = h.get(id).unwrap();
+    assert_eq!(
+        first.status_changed_at,
+        sent_at + chrono::Duration::seconds(1)
+    );
+    clock.advance(chrono::Duration::seconds(1));
+    h.mark_unknown_outcome(id, "still no answer").unwrap();
+    let again = h.get(id).unwrap();
+    assert_eq!(again.status_changed_at, first.status_changed_at);
+    assert_eq!(
+        again.updated_at,
+        first.updated_at + chrono::Duration::seconds(1)
+    );
+    assert_eq!(again.error.as_deref(), Some("still no answer"));
+    assert_eq!(statuses(&h, id), ["sending", "unknown_outcome"]);
+}
+
+/// The owner of `id`'s attempt, as written in the file.
+fn owner_of(dir: &TempDir, id: i64) -> String {
+    raw(dir)
+        .query_row("SELECT attempt_owner FROM calls WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+}
+
+#[test]
+fn only_attempts_whose_sender_is_gone_are_recovered_as_unknown_outcomes() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || History::open_in_dir(dir.path()).unwrap();
+    let (gone, alive, me) = (open(), open(), open());
+    let by_gone = attempt(&gone, SF, "sent by a process that crashed");
+    let by_alive = attempt(&alive, SF, "sent by a process still waiting");
+    let mine = attempt(&me, SF, "sent by this process");
+    drop(gone);
+
+    let marked: Vec<i64> = me
+        .recover_interrupted()
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(marked, [by_gone]);
+    let c = me.get(by_gone).unwrap();
+    assert_eq!(c.status.word(), "unknown_outcome");
+    assert_eq!(c.error.as_deref(), Some(INTERRUPTED_NOTE));
+    for id in [by_alive, mine] {
+        assert_eq!(me.get(id).unwrap().status.word(), "sending", "{id}");
+    }
+
+    // A handle's own attempts are being sent by definition, whatever became of its lock file.
+    let own_lock = dir
+        .path()
+        .join(owner::OWNERS_DIR)
+        .join(format!("{}.lock", owner_of(&dir, mine)));
+    std::fs::remove_file(&own_lock).unwrap();
+    assert!(me.recover_interrupted().unwrap().is_empty());
+    assert_eq!(me.get(mine).unwrap().status.word(), "sending");
+
+    // Once the other sender stops, its attempt is recovered too.
+    drop(alive);
+    let marked: Vec<i64> = me
+        .recover_interrupted()
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(marked, [by_alive]);
 }
 
 #[test]
