@@ -578,3 +578,165 @@ async fn unreadable_answers_stop_that_task_without_touching_the_network_state() 
 fn svc(word: &str) -> ServiceStatus {
     ServiceStatus::from_wire(word)
 }
+
+#[tokio::test]
+async fn a_status_the_contract_does_not_name_is_followed_for_its_limit_then_given_up() {
+    let sim = sim(0.01).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let calls = calls_on(&sim, history.clone(), quick_retries());
+    let rec = place(&calls, MISSION).await;
+    assert!(sim.force_status(rec.task_id.as_deref().unwrap(), "on_hold"));
+    // An hour scaled a hundred times faster is 36 s: give it 20 s instead (200 ms).
+    let cfg = TrackerConfig {
+        unknown_status_limit: Duration::from_secs(20),
+        ..fast()
+    };
+    let tracker = Tracker::start(calls.clone(), cfg);
+    let mut rx = tracker.subscribe();
+    let up = next_update(&mut rx, Duration::from_secs(10)).await;
+    assert_eq!(
+        (up.status.word(), up.tracking),
+        ("on_hold", Tracking::Following)
+    );
+    let seen_at_gets = sim.stats().gets;
+    let up = next_update(&mut rx, Duration::from_secs(10)).await;
+    assert_eq!(up.id, rec.id);
+    assert_eq!(up.tracking, Tracking::GivenUp);
+    assert!(up.error.as_deref().unwrap().contains("does not know"));
+    assert_eq!(up.status.word(), "on_hold", "the service's word is kept");
+    // Polled every ~20 ms for the 200 ms limit: asked again several times before giving up.
+    assert!(
+        sim.stats().gets >= seen_at_gets + 3,
+        "gave up after {} more reads",
+        sim.stats().gets - seen_at_gets
+    );
+    assert_eq!(tracker.following(), 0);
+    tracker.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_task_the_service_does_not_know_is_asked_about_its_limit_of_times() {
+    let sim = sim(0.01).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let calls = calls_on(&sim, history.clone(), quick_retries());
+    let ghost = history
+        .insert_attempt(&NewAttempt {
+            phone_e164: SF,
+            phone_region: None,
+            task: "a task the service forgot",
+            origin: calls.origin(),
+        })
+        .unwrap();
+    history
+        .record_created(ghost, "65abc0000000000000000000", None, &svc("pending"))
+        .unwrap();
+    let cfg = fast();
+    let limit = cfg.not_found_limit;
+    let tracker = Tracker::start(calls, cfg);
+    let mut rx = tracker.subscribe();
+    let up = next_update(&mut rx, Duration::from_secs(10)).await;
+    assert_eq!((up.id, up.tracking), (ghost, Tracking::GivenUp));
+    assert_eq!(
+        sim.stats().gets,
+        u64::from(limit),
+        "one \"not found\" is not enough to give up"
+    );
+    tracker.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_live_task_is_asked_about_no_faster_than_its_interval() {
+    let sim = sim(0.01).await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let calls = calls_on(&sim, history.clone(), quick_retries());
+    place(&calls, MISSION).await;
+    let tracker = Tracker::start(calls, fast());
+    until("a first poll", Duration::from_secs(5), || {
+        sim.stats().gets >= 1
+    })
+    .await;
+    let from = Instant::now();
+    let gets = sim.stats().gets;
+    until("twenty more polls", Duration::from_secs(20), || {
+        sim.stats().gets >= gets + 20
+    })
+    .await;
+    // Each poll is scheduled at least 80% of the first interval (20 ms) after the previous
+    // answer, so the polls after the one seen at `from` are spread over at least this long (a
+    // lower bound only: a busy machine makes it longer, never shorter).
+    let polls = u32::try_from(sim.stats().gets - gets).unwrap();
+    let floor = Duration::from_millis(16) * (polls - 1);
+    assert!(
+        from.elapsed() >= floor,
+        "{polls} polls in {:?}",
+        from.elapsed()
+    );
+    tracker.shutdown().await;
+}
+
+/// A real listener on loopback that answers every request with `status_line` and no body,
+/// like a proxy in front of the service might.
+async fn answering_every_request_with(status_line: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let answer = format!(
+                    "HTTP/1.1 {status_line}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+                let _ = s.write_all(answer.as_bytes()).await;
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    format!("http://{addr}/api")
+}
+
+#[tokio::test]
+async fn an_odd_4xx_about_one_task_is_that_tasks_problem_not_the_networks() {
+    let base = answering_every_request_with("410 Gone").await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let client = Client::builder(ApiKey::new(DEMO_KEY).unwrap())
+        .base_url(&base)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let calls = Calls::real(history.clone(), client);
+    let id = history
+        .insert_attempt(&NewAttempt {
+            phone_e164: SF,
+            phone_region: None,
+            task: MISSION,
+            origin: calls.origin(),
+        })
+        .unwrap();
+    history
+        .record_created(id, "65abc0000000000000000001", None, &svc("pending"))
+        .unwrap();
+    let tracker = Tracker::start(calls, fast());
+    let mut rx = tracker.subscribe();
+    // The first event must be this task's: a 4xx (other than those with a meaning of their
+    // own) is no network failure, and never reports the service offline.
+    let up = match timeout(Duration::from_secs(20), rx.recv()).await {
+        Ok(Ok(TrackerEvent::Updated(up))) => *up,
+        other => panic!("only this task's update is expected, got {other:?}"),
+    };
+    assert_eq!((up.id, up.tracking), (id, Tracking::Unreadable));
+    assert!(up.error.as_deref().unwrap().contains("HTTP 410"), "{up:?}");
+    assert_eq!(tracker.following(), 0);
+    tracker.shutdown().await;
+}
