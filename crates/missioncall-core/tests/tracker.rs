@@ -740,3 +740,120 @@ async fn an_odd_4xx_about_one_task_is_that_tasks_problem_not_the_networks() {
     assert_eq!(tracker.following(), 0);
     tracker.shutdown().await;
 }
+
+/// What the service in front of [`a_late_answer_after_a_429_does_not_end_the_pause`] saw.
+#[derive(Default)]
+struct RateLimitScene {
+    limited_at: Option<Instant>,
+    other_asked_at: Vec<Instant>,
+}
+
+#[tokio::test]
+async fn a_late_answer_after_a_429_does_not_end_the_pause() {
+    use std::sync::Mutex;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const LIMITED: &str = "65abc0000000000000000002";
+    const OTHER: &str = "65abc0000000000000000003";
+    // A service that answers the first read of LIMITED with a 429 (wait 2 s), and the first read
+    // of OTHER only once that 429 is on its way: OTHER's answer comes back after the 429, in the
+    // same round of polls, and schedules its next poll as usual. Every later read is answered
+    // at once.
+    let scene = Arc::new(Mutex::new(RateLimitScene::default()));
+    let limited = Arc::new(tokio::sync::Notify::new());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/api", listener.local_addr().unwrap());
+    let (sc, lim) = (scene.clone(), limited.clone());
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let (scene, limited) = (sc.clone(), lim.clone());
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let id = if head.contains(LIMITED) {
+                    LIMITED
+                } else {
+                    OTHER
+                };
+                let first_429 = id == LIMITED && scene.lock().unwrap().limited_at.is_none();
+                let first_other = id == OTHER && {
+                    let mut sc = scene.lock().unwrap();
+                    sc.other_asked_at.push(Instant::now());
+                    sc.other_asked_at.len() == 1
+                };
+                if first_other {
+                    limited.notified().await;
+                }
+                let answer = if first_429 {
+                    "HTTP/1.1 429 Too Many Requests\r\nretry-after: 2\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_owned()
+                } else {
+                    let body = format!("{{\"task_id\":\"{id}\",\"status\":\"pending\"}}");
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                };
+                let _ = s.write_all(answer.as_bytes()).await;
+                let _ = s.shutdown().await;
+                if first_429 {
+                    scene.lock().unwrap().limited_at = Some(Instant::now());
+                    limited.notify_one();
+                }
+            });
+        }
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let client = Client::builder(ApiKey::new(DEMO_KEY).unwrap())
+        .base_url(&base)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let calls = Calls::real(history.clone(), client);
+    for task_id in [LIMITED, OTHER] {
+        let id = history
+            .insert_attempt(&NewAttempt {
+                phone_e164: SF,
+                phone_region: None,
+                task: task_id,
+                origin: calls.origin(),
+            })
+            .unwrap();
+        history
+            .record_created(id, task_id, None, &svc("pending"))
+            .unwrap();
+    }
+    // No jitter: both come due together, so both reads go out in the same round.
+    let tracker = Tracker::start(
+        calls,
+        TrackerConfig {
+            jitter: 0.0,
+            ..fast()
+        },
+    );
+    until("OTHER to be asked again", Duration::from_secs(10), || {
+        scene.lock().unwrap().other_asked_at.len() >= 2
+    })
+    .await;
+    let (limited_at, asked_again_at) = {
+        let sc = scene.lock().unwrap();
+        (
+            sc.limited_at.expect("the 429 was served"),
+            sc.other_asked_at[1],
+        )
+    };
+    let again = asked_again_at.duration_since(limited_at);
+    // The limit is per key: OTHER, answered after the 429, still waits out the 2 s.
+    assert!(
+        again >= Duration::from_millis(1900),
+        "asked again after {again:?}"
+    );
+    tracker.shutdown().await;
+}
