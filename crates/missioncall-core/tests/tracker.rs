@@ -857,3 +857,111 @@ async fn a_late_answer_after_a_429_does_not_end_the_pause() {
     );
     tracker.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_429_in_one_batch_of_polls_holds_the_next_batch() {
+    use std::sync::Mutex;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Seventeen tasks due at once are asked in two batches (16, then 1). A service that answers
+    // the very first read with a 429 (wait 2 s) and every other at once: the task of the second
+    // batch must not be asked before the 2 s are over.
+    type Asked = Arc<Mutex<(Option<Instant>, Vec<(String, Instant)>)>>;
+    let asked: Asked = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/api", listener.local_addr().unwrap());
+    let a = asked.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let asked = a.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let id = head
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|path| path.rsplit('/').next())
+                    .unwrap_or_default()
+                    .to_owned();
+                let first = {
+                    let mut g = asked.lock().unwrap();
+                    g.1.push((id.clone(), Instant::now()));
+                    g.1.len() == 1
+                };
+                let answer = if first {
+                    "HTTP/1.1 429 Too Many Requests\r\nretry-after: 2\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_owned()
+                } else {
+                    let body = format!("{{\"task_id\":\"{id}\",\"status\":\"pending\"}}");
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                };
+                let _ = s.write_all(answer.as_bytes()).await;
+                let _ = s.shutdown().await;
+                if first {
+                    asked.lock().unwrap().0 = Some(Instant::now());
+                }
+            });
+        }
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let client = Client::builder(ApiKey::new(DEMO_KEY).unwrap())
+        .base_url(&base)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let calls = Calls::real(history.clone(), client);
+    let ids: Vec<String> = (0..17)
+        .map(|n| format!("65abc00000000000000001{n:02}"))
+        .collect();
+    for task_id in &ids {
+        let id = history
+            .insert_attempt(&NewAttempt {
+                phone_e164: SF,
+                phone_region: None,
+                task: task_id,
+                origin: calls.origin(),
+            })
+            .unwrap();
+        history
+            .record_created(id, task_id, None, &svc("pending"))
+            .unwrap();
+    }
+    // No jitter: all seventeen come due together.
+    let tracker = Tracker::start(
+        calls,
+        TrackerConfig {
+            jitter: 0.0,
+            ..fast()
+        },
+    );
+    until("every task to be asked", Duration::from_secs(10), || {
+        let g = asked.lock().unwrap();
+        ids.iter().all(|id| g.1.iter().any(|(a, _)| a == id))
+    })
+    .await;
+    let (limited_at, first_asks) = {
+        let g = asked.lock().unwrap();
+        let limited_at = g.0.expect("the 429 was served");
+        let first_asks: Vec<Instant> = ids
+            .iter()
+            .map(|id| g.1.iter().find(|(a, _)| a == id).unwrap().1)
+            .collect();
+        (limited_at, first_asks)
+    };
+    // Only the first batch (16, the 429 among them, some still on their way when it came) was
+    // asked before the 2 s were over.
+    let end_of_pause = limited_at + Duration::from_millis(1900);
+    let during = first_asks.iter().filter(|t| **t < end_of_pause).count();
+    assert!(during <= 16, "{during} tasks asked before the pause ended");
+    tracker.shutdown().await;
+}
