@@ -741,6 +741,42 @@ async fn an_odd_4xx_about_one_task_is_that_tasks_problem_not_the_networks() {
     tracker.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_5xx_is_a_network_failure_not_one_tasks_problem() {
+    let base = answering_every_request_with("503 Service Unavailable").await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = open(&dir);
+    let client = Client::builder(ApiKey::new(DEMO_KEY).unwrap())
+        .base_url(&base)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let calls = Calls::real(history.clone(), client);
+    let id = history
+        .insert_attempt(&NewAttempt {
+            phone_e164: SF,
+            phone_region: None,
+            task: MISSION,
+            origin: calls.origin(),
+        })
+        .unwrap();
+    history
+        .record_created(id, "65abc0000000000000000004", None, &svc("pending"))
+        .unwrap();
+    let tracker = Tracker::start(calls, fast());
+    let mut rx = tracker.subscribe();
+    match timeout(Duration::from_secs(20), rx.recv()).await {
+        Ok(Ok(TrackerEvent::Network { online, message })) => {
+            assert!(!online);
+            assert!(message.unwrap().contains("HTTP 503"));
+        }
+        other => panic!("the service reported offline first, got {other:?}"),
+    }
+    assert_eq!(history.get(id).unwrap().tracking, Tracking::Following);
+    assert_eq!(tracker.following(), 1, "still followed");
+    tracker.shutdown().await;
+}
+
 /// What the service in front of [`a_late_answer_after_a_429_does_not_end_the_pause`] saw.
 #[derive(Default)]
 struct RateLimitScene {
