@@ -4,6 +4,7 @@
 //!
 //! Run: `cargo run --release -p missioncall-core --example export_rss -- HISTORY.sqlite3 OUT.csv
 //! [csv|json|md]` (e.g. on a copy of the benchmark's 100,000-call file: opening migrates it).
+//! `EXPORT_SEARCH=words` exports only the calls a search finds.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -28,7 +29,12 @@ fn main() {
         .map(|f| Format::parse(&f).expect("csv, json or md"))
         .unwrap_or(Format::Csv);
     let h = History::open(&PathBuf::from(db)).expect("open the history");
-    let calls = h.count(&HistoryFilter::default()).expect("count");
+    // EXPORT_SEARCH=words exports the calls a search finds instead of all.
+    let filter = HistoryFilter {
+        search: std::env::var("EXPORT_SEARCH").ok(),
+        ..HistoryFilter::default()
+    };
+    let calls = h.count(&filter).expect("count");
     let before = status_kb("VmHWM:");
     // Start the peak over from the current RSS, so it shows the export's own peak.
     let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
@@ -36,7 +42,7 @@ fn main() {
     let started = Instant::now();
     let n = export_to_file(
         &h,
-        &HistoryFilter::default(),
+        &filter,
         &ExportOptions::new(format),
         &PathBuf::from(&out),
         true,

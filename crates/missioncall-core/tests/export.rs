@@ -544,4 +544,30 @@ fn twenty_thousand_calls_are_read_a_page_at_a_time() {
     }
     assert!(found.contains(&"Summary 12345".to_owned()), "{found:?}");
     assert_eq!(found.len() as u64, h.count(&f).unwrap());
+
+    // A search every call matches, with a date: pages walk the index newest id first, the
+    // date checked on each, each call once.
+    let since = Utc.with_ymd_and_hms(2025, 1, 3, 0, 0, 0).unwrap();
+    let f = HistoryFilter {
+        search: Some("quotes task".into()),
+        since: Some(since),
+        ..HistoryFilter::default()
+    };
+    let want = h.count(&f).unwrap();
+    assert!(want > 1_000 && want < N as u64, "{want}");
+    let mut pages = h.pages(&f, PAGE);
+    let mut ids: Vec<i64> = Vec::new();
+    let mut count = 0;
+    while let Some(p) = pages.next_page().unwrap() {
+        count += 1;
+        assert!(p.len() <= PAGE as usize);
+        assert!(p.iter().all(|c| c.created_at >= since));
+        ids.extend(p.iter().map(|c| c.id));
+    }
+    assert_eq!(ids.len() as u64, want);
+    assert!(
+        ids.windows(2).all(|w| w[0] > w[1]),
+        "newest id first, once each"
+    );
+    assert_eq!(count, (want as usize).div_ceil(PAGE as usize));
 }
