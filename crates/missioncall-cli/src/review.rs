@@ -310,7 +310,44 @@ pub struct ExportArgs {
     pub force: bool,
 }
 
-pub fn export(g: &Global, a: ExportArgs) -> Out {
+/// Runs the export on a blocking thread while Ctrl-C is watched: an interrupted export stops
+/// at the next page, removes its temporary file and leaves nothing under the chosen name.
+/// On a terminal, stderr shows how far it got.
+pub async fn export(g: Global, a: ExportArgs) -> Out {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, Ordering::SeqCst);
+            }
+        })
+    };
+    let work = tokio::task::spawn_blocking(move || {
+        let show = !g.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        export_blocking(&g, a, move |done, total| {
+            if show && total > 0 {
+                eprint!("\rExporting… {done} of {total} calls");
+                if done >= total {
+                    eprintln!();
+                }
+            }
+            !stop.load(Ordering::SeqCst)
+        })
+    });
+    let out = work.await.unwrap_or_else(|e| {
+        Err(Failure::new(
+            exit::OTHER,
+            format!("The export stopped: {e}"),
+        ))
+    });
+    watcher.abort();
+    out
+}
+
+fn export_blocking(g: &Global, a: ExportArgs, progress: impl FnMut(u64, u64) -> bool) -> Out {
     use missioncall_core::export::many::{export_to_file, ExportError, ExportOptions, Format};
     let format = Format::parse(&a.format).ok_or_else(|| {
         Failure::new(
@@ -340,17 +377,22 @@ pub fn export(g: &Global, a: ExportArgs) -> Out {
         with_transcripts: a.with_transcripts,
         ..ExportOptions::new(format)
     };
-    let n = export_to_file(&h, &filter, &opts, &a.out, a.force, |_, _| true).map_err(|e| {
+    let n = export_to_file(&h, &filter, &opts, &a.out, a.force, progress).map_err(|e| {
         let code = match &e {
             ExportError::Exists { .. } => exit::USAGE,
             ExportError::NotAFile { .. } => exit::USAGE,
-            ExportError::History(_) | ExportError::Cancelled => exit::OTHER,
+            ExportError::Cancelled => 130,
+            ExportError::History(_) => exit::OTHER,
             ExportError::Create { .. } | ExportError::Write(_) => exit::OTHER,
         };
         let message = match &e {
             ExportError::Exists { path } => format!(
                 "{} already exists. Choose another file, or add --force to replace it.",
                 printable(&path.display().to_string())
+            ),
+            ExportError::Cancelled => format!(
+                "Export stopped: nothing was written to {}.",
+                printable(&a.out.display().to_string())
             ),
             _ => e.to_string(),
         };
