@@ -115,6 +115,30 @@ pub enum Command {
         #[command(subcommand)]
         action: TagAction,
     },
+    /// Write every call matching the filters to FILE: a spreadsheet (csv), everything for
+    /// programs (json) or a printable report (md). Dates in the CSV are in UTC.
+    Export {
+        /// csv, json or md.
+        #[arg(long, value_name = "FORMAT")]
+        format: String,
+        /// The file to write (refused if it exists, unless --force).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Only calls in this status (pending, completed, unknown_outcome, ...).
+        #[arg(long)]
+        status: Option<String>,
+        /// Words to find in the task, transcript, summary, number, note, tags or contact name.
+        #[arg(long)]
+        search: Option<String>,
+        #[command(flatten)]
+        review: ReviewFilter,
+        /// Add each call's transcript (a CSV column, a section of the report; JSON always has it).
+        #[arg(long)]
+        with_transcripts: bool,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check phone numbers without calling anyone. `-` reads lines from stdin, each
     /// `NUMBER` or `REGION<TAB>NUMBER`.
     Validate {

@@ -298,3 +298,114 @@ pub fn tag(g: &Global, action: TagAction) -> Out {
     }
     Ok(exit::OK)
 }
+
+/// What `export` was asked.
+pub struct ExportArgs {
+    pub format: String,
+    pub out: std::path::PathBuf,
+    pub status: Option<String>,
+    pub search: Option<String>,
+    pub review: ReviewFilter,
+    pub with_transcripts: bool,
+    pub force: bool,
+}
+
+/// Runs the export on a blocking thread while Ctrl-C is watched: an interrupted export stops
+/// at the next page, removes its temporary file and leaves nothing under the chosen name.
+/// On a terminal, stderr shows how far it got.
+pub async fn export(g: Global, a: ExportArgs) -> Out {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, Ordering::SeqCst);
+            }
+        })
+    };
+    let work = tokio::task::spawn_blocking(move || {
+        let show = !g.json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        export_blocking(&g, a, move |done, total| {
+            if show && total > 0 {
+                eprint!("\rExporting… {done} of {total} calls");
+                if done >= total {
+                    eprintln!();
+                }
+            }
+            !stop.load(Ordering::SeqCst)
+        })
+    });
+    let out = work.await.unwrap_or_else(|e| {
+        Err(Failure::new(
+            exit::OTHER,
+            format!("The export stopped: {e}"),
+        ))
+    });
+    watcher.abort();
+    out
+}
+
+fn export_blocking(g: &Global, a: ExportArgs, progress: impl FnMut(u64, u64) -> bool) -> Out {
+    use missioncall_core::export::many::{export_to_file, ExportError, ExportOptions, Format};
+    let format = Format::parse(&a.format).ok_or_else(|| {
+        Failure::new(
+            exit::USAGE,
+            format!(
+                "--format {}: not a format MissionCall writes. Use csv (a spreadsheet), json (everything, for programs) or md (a printable report).",
+                printable(&a.format)
+            ),
+        )
+    })?;
+    if !a.force && a.out.symlink_metadata().is_ok() {
+        return Err(Failure::new(
+            exit::USAGE,
+            format!(
+                "{} already exists. Choose another file, or add --force to replace it.",
+                printable(&a.out.display().to_string())
+            ),
+        ));
+    }
+    let h = open_history(g)?;
+    let mut filter = filter(&h, &a.review)?;
+    if let Some(s) = a.status.as_deref().filter(|s| !s.trim().is_empty()) {
+        filter.status = missioncall_core::call::CallStatus::from_user_words(s);
+    }
+    filter.search = a.search;
+    let opts = ExportOptions {
+        with_transcripts: a.with_transcripts,
+        ..ExportOptions::new(format)
+    };
+    let n = export_to_file(&h, &filter, &opts, &a.out, a.force, progress).map_err(|e| {
+        let code = match &e {
+            ExportError::Exists { .. } => exit::USAGE,
+            ExportError::NotAFile { .. } => exit::USAGE,
+            ExportError::Cancelled => 130,
+            ExportError::History(_) => exit::OTHER,
+            ExportError::Create { .. } | ExportError::Write(_) => exit::OTHER,
+        };
+        let message = match &e {
+            ExportError::Exists { path } => format!(
+                "{} already exists. Choose another file, or add --force to replace it.",
+                printable(&path.display().to_string())
+            ),
+            ExportError::Cancelled => format!(
+                "Export stopped: nothing was written to {}.",
+                printable(&a.out.display().to_string())
+            ),
+            _ => e.to_string(),
+        };
+        Failure::new(code, message)
+    })?;
+    if g.json {
+        json_line(&serde_json::json!({ "calls": n, "file": a.out.display().to_string() }));
+    } else {
+        println!(
+            "Wrote {n} call{} to {}.",
+            if n == 1 { "" } else { "s" },
+            a.out.display()
+        );
+    }
+    Ok(exit::OK)
+}

@@ -62,6 +62,29 @@ pub async fn run(cli: Cli) -> Out {
         ),
         Command::Contact { action } => crate::review::contact(&g, action),
         Command::Tag { action } => crate::review::tag(&g, action),
+        Command::Export {
+            format,
+            out,
+            status,
+            search,
+            review,
+            with_transcripts,
+            force,
+        } => {
+            crate::review::export(
+                g,
+                crate::review::ExportArgs {
+                    format,
+                    out,
+                    status,
+                    search,
+                    review,
+                    with_transcripts,
+                    force,
+                },
+            )
+            .await
+        }
         Command::Validate { numbers, region } => validate(&g, &numbers, region.as_deref()),
         Command::Key { action } => key(&g, action),
         Command::Sim { port, speed } => sim(&g, port, speed).await,

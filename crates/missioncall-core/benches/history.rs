@@ -1,6 +1,7 @@
 //! The call history at scale: 100,000 calls with ~2 KB transcripts, then the operations a user
 //! waits on: opening the file, the first page, a status filter, full-text searches (a rare word,
-//! a common word, phone digits) and placing one call (its attempt row, `synchronous=FULL`).
+//! a common word, phone digits), placing one call (its attempt row, `synchronous=FULL`) and a
+//! CSV export of every call (peak memory: `examples/export_rss.rs`).
 //!
 //! Run: `cargo bench -p missioncall-core --bench history -- --warm-up-time 1 --measurement-time 5`.
 //! The database is generated once (deterministic, seeded) into `target/tmp/history-bench-100k/`
@@ -15,6 +16,7 @@ use std::time::Instant;
 
 use criterion::{black_box, criterion_group, Criterion};
 use missioncall_core::call::{CallStatus, LocalState, Origin, ServiceStatus};
+use missioncall_core::export::many::{write_calls, ExportOptions, Format};
 use missioncall_core::history::{search::phone_digits, History, HistoryFilter, NewAttempt};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -276,6 +278,28 @@ fn bench_history(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // Every call to CSV (to a sink: the disk's speed is not the question). A few samples: one
+    // run reads all 100,000 calls.
+    let mut e = c.benchmark_group(format!("export {}k", total / 1000));
+    e.sample_size(10);
+    let opts = ExportOptions::new(Format::Csv);
+    let all = h.count(&HistoryFilter::default()).unwrap();
+    e.bench_function("CSV export of all calls", |b| {
+        b.iter(|| {
+            let n = write_calls(
+                &h,
+                &HistoryFilter::default(),
+                &opts,
+                std::io::sink(),
+                |_, _| true,
+            )
+            .unwrap();
+            assert_eq!(n, all);
+            black_box(n)
+        })
+    });
+    e.finish();
     drop(h);
     // Leave the file as generated for the next run.
     let conn = Connection::open(&path).unwrap();

@@ -15,6 +15,7 @@
 
 mod error;
 pub mod owner;
+mod pages;
 mod review;
 pub mod schema;
 pub mod search;
@@ -33,6 +34,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use serde::Serialize;
 
 pub use error::{HistoryError, Result};
+pub use pages::{Pages, EXPORT_PAGE};
 pub use review::{Contact, TagCount};
 
 /// The history's file name inside the data folder.

@@ -1,5 +1,7 @@
-//! A call as a plain-text document, for export and copying. Plain text only: no markup is
-//! produced or interpreted.
+//! Exports: one call as a plain-text document, for export and copying (plain text only: no
+//! markup is produced or interpreted); many calls as CSV, JSON or a Markdown report ([`many`]).
+
+pub mod many;
 
 use crate::history::{CallRecord, StatusEvent};
 
