@@ -119,8 +119,9 @@ fn listen(dir: &Path) -> io::Result<(TcpListener, String)> {
         .write(true)
         .open(&partial)?;
     missioncall_core::private_fs::restrict_file(&partial)?;
+    // Not synced to disk: it only matters while this process runs, and a sync would hold up
+    // the window on a busy disk.
     writeln!(file, "{port} {token}")?;
-    file.sync_all()?;
     drop(file);
     std::fs::rename(&partial, &path)?;
     Ok((listener, token))
