@@ -7,7 +7,8 @@
 # and tauri-driver on PATH.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-app=${MISSIONCALL_APP:-$root/target/debug/missioncall-app}
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+app=${MISSIONCALL_APP:-$target_dir/debug/missioncall-app}
 [ -x "$app" ] || { echo "e2e: build the app first ($app is missing)"; exit 1; }
 command -v tauri-driver >/dev/null || { echo "e2e: tauri-driver is not installed (cargo install tauri-driver --locked)"; exit 1; }
 
@@ -32,7 +33,7 @@ unset WORKAPI_API_KEY MISSIONCALL_BASE_URL
 # 0.02 a task stays "pending" for minutes, so a call placed there is still cancellable when the
 # test gets to it. The app is pointed at it through Settings; the test reads it back with the
 # CLI and the simulator's loopback control API (/_sim).
-cli=${MISSIONCALL_CLI:-$root/target/debug/missioncall}
+cli=${MISSIONCALL_CLI:-$target_dir/debug/missioncall}
 [ -x "$cli" ] || { echo "e2e: build the CLI first ($cli is missing: cargo build -p missioncall-cli)"; exit 1; }
 mkdir -p "$work/real-sim"
 MISSIONCALL_DATA_DIR="$work/real-sim" "$cli" sim --port 0 --speed 0.02 --json \
