@@ -74,6 +74,16 @@ fn refresh_tag_everywhere(tx: &Connection, tag_id: i64) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
+/// Records that the user changed what they said of these calls, at `now`.
+fn stamp(tx: &Connection, ids: &[i64], now: i64) -> Result<()> {
+    let mut stmt =
+        tx.prepare_cached("UPDATE calls SET annotated_at = ?1, updated_at = ?1 WHERE id = ?2")?;
+    for id in ids {
+        stmt.execute(params![now, id])?;
+    }
+    Ok(())
+}
+
 fn tag_id(tx: &Connection, name: &str) -> Result<Option<i64>> {
     Ok(tx
         .prepare_cached("SELECT id FROM tags WHERE name = ?1")?
@@ -100,10 +110,7 @@ impl History {
         self.write(|tx| {
             get_in(tx, id)?;
             f(tx)?;
-            tx.execute(
-                "UPDATE calls SET annotated_at = ?1, updated_at = ?1 WHERE id = ?2",
-                params![now, id],
-            )?;
+            stamp(tx, &[id], now)?;
             get_in(tx, id)
         })
     }
@@ -235,17 +242,7 @@ impl History {
                          SELECT call_id, ?2 FROM call_tags WHERE tag_id = ?1",
                         params![old, t],
                     )?;
-                    let moved: Vec<i64> = tx
-                        .prepare("SELECT call_id FROM call_tags WHERE tag_id = ?1")?
-                        .query_map([old], |r| r.get(0))?
-                        .collect::<rusqlite::Result<_>>()?;
                     tx.execute("DELETE FROM tags WHERE id = ?1", [old])?;
-                    for id in moved {
-                        tx.execute(
-                            "UPDATE calls SET annotated_at = ?1, updated_at = ?1 WHERE id = ?2",
-                            params![now, id],
-                        )?;
-                    }
                     t
                 }
                 _ => {
@@ -253,13 +250,9 @@ impl History {
                     old
                 }
             };
+            // Every call that carries the tag now (the merged ones included) changed.
             let ids = refresh_tag_everywhere(tx, target)?;
-            for id in &ids {
-                tx.execute(
-                    "UPDATE calls SET annotated_at = ?1, updated_at = ?1 WHERE id = ?2",
-                    params![now, id],
-                )?;
-            }
+            stamp(tx, &ids, now)?;
             Ok(ids.len() as u64)
         })
     }
@@ -277,11 +270,8 @@ impl History {
             tx.execute("DELETE FROM tags WHERE id = ?1", [tag])?;
             for id in &ids {
                 refresh_tags_text(tx, *id)?;
-                tx.execute(
-                    "UPDATE calls SET annotated_at = ?1, updated_at = ?1 WHERE id = ?2",
-                    params![now, id],
-                )?;
             }
+            stamp(tx, &ids, now)?;
             Ok(ids.len() as u64)
         })
     }
