@@ -6,11 +6,11 @@ use crate::args::{ContactAction, Global, ReviewFilter, TagAction};
 use crate::exit::{self, Failure};
 use crate::output::{call_detail, json_line, CallJson};
 use crate::run::{open_history, printable};
-use chrono::{DateTime, Local, NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use missioncall_core::call::Outcome;
 use missioncall_core::history::{CallRecord, History, HistoryFilter, OutcomeFilter};
 use missioncall_core::phone;
-use missioncall_core::review::FollowUp;
+use missioncall_core::review::{self, FollowUp};
 
 type Out = Result<i32, Failure>;
 
@@ -41,24 +41,8 @@ fn outcome_word(word: &str) -> Result<Option<Outcome>, Failure> {
     })
 }
 
-/// The start of a local day, as a moment.
-fn local_day_start(date: NaiveDate) -> DateTime<Utc> {
-    let midnight = date.and_time(chrono::NaiveTime::MIN);
-    // A day that starts in a clock change has its first existing minute.
-    Local
-        .from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| {
-            Local
-                .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
-}
-
 fn day(flag: &str, text: &str) -> Result<NaiveDate, Failure> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+    review::parse_day(text).ok_or_else(|| {
         Failure::new(
             exit::USAGE,
             format!(
@@ -100,17 +84,18 @@ pub fn filter(h: &History, f: &ReviewFilter) -> Result<HistoryFilter, Failure> {
     }
     let since = f.since.as_deref().map(|s| day("--since", s)).transpose()?;
     let until = f.until.as_deref().map(|s| day("--until", s)).transpose()?;
-    if let (Some(s), Some(u)) = (since, until) {
-        if s > u {
-            return Err(Failure::new(
-                exit::USAGE,
-                format!("--since {s} is after --until {u}: no call can match. Swap them?"),
-            ));
-        }
-    }
-    out.since = since.map(local_day_start);
-    // Until a day, inclusive: before the start of the next one.
-    out.until = until.and_then(|u| u.succ_opt()).map(local_day_start);
+    let (since, until) = review::day_range(since, until).map_err(|_| {
+        Failure::new(
+            exit::USAGE,
+            format!(
+                "--since {} is after --until {}: no call can match. Swap them?",
+                since.unwrap_or_default(),
+                until.unwrap_or_default()
+            ),
+        )
+    })?;
+    out.since = since;
+    out.until = until;
     Ok(out)
 }
 

@@ -1,6 +1,7 @@
 //! The call history at scale: 100,000 calls with ~2 KB transcripts, then the operations a user
 //! waits on: opening the file, the first page, a status filter, full-text searches (a rare word,
-//! a common word, phone digits), placing one call (its attempt row, `synchronous=FULL`) and a
+//! a common word, phone digits), filters that combine (with the count of matches), the overview
+//! of all calls and of filtered ones, placing one call (its attempt row, `synchronous=FULL`) and a
 //! CSV export of every call (peak memory: `examples/export_rss.rs`).
 //!
 //! Run: `cargo bench -p missioncall-core --bench history -- --warm-up-time 1 --measurement-time 5`.
@@ -15,9 +16,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use criterion::{black_box, criterion_group, Criterion};
-use missioncall_core::call::{CallStatus, LocalState, Origin, ServiceStatus};
+use missioncall_core::call::{CallStatus, LocalState, Origin, Outcome, ServiceStatus};
 use missioncall_core::export::many::{write_calls, ExportOptions, Format};
-use missioncall_core::history::{search::phone_digits, History, HistoryFilter, NewAttempt};
+use missioncall_core::history::{
+    search::phone_digits, History, HistoryFilter, NewAttempt, OutcomeFilter,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::{params, Connection};
@@ -31,7 +34,9 @@ const COMMON_WORD: &str = "thanks";
 /// Called a handful of times; searched by a run of its digits.
 const KNOWN_PHONE: &str = "+442071838750";
 const KNOWN_DIGITS: &str = "71838750";
-const VERSION: u32 = 1;
+const VERSION: u32 = 3;
+/// The tags the generated calls carry (about one call in five has one or two).
+const TAGS: &[&str] = &["vip", "callback", "invoice", "spring offer", "complaint"];
 
 fn calls_wanted() -> u32 {
     std::env::var("HISTORY_BENCH_CALLS")
@@ -131,9 +136,17 @@ fn generate(path: &Path, n: u32) {
             .prepare(
                 "INSERT INTO calls (phone_e164, phone_region, phone_digits, task, created_at, \
                  updated_at, task_id, task_number, local_state, service_status, error, transcript, \
-                 summary, origin, demo, status_changed_at, last_checked_at) \
-                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?5, ?5)",
+                 summary, origin, demo, status_changed_at, last_checked_at, outcome, tags_text) \
+                 VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?5, ?5, \
+                 ?14, ?15)",
             )
+            .unwrap();
+        let mut tag = tx.prepare("INSERT INTO tags (name) VALUES (?1)").unwrap();
+        for t in TAGS {
+            tag.execute([t]).unwrap();
+        }
+        let mut call_tag = tx
+            .prepare("INSERT OR IGNORE INTO call_tags (call_id, tag_id) VALUES (?1, ?2)")
             .unwrap();
         let mut event = tx
             .prepare("INSERT INTO status_events (call_id, status, seen_at) VALUES (?1, ?2, ?3)")
@@ -167,6 +180,18 @@ fn generate(path: &Path, n: u32) {
             let task_id =
                 placed.then(|| format!("{:08x}{:016x}", created / 1000, rng.gen::<u64>()));
             let error = (!placed).then_some("The request was sent but no answer came back.");
+            // Most finished calls are judged; a fifth carry one or two tags.
+            let outcome = (status.is_final() && rng.gen_range(0..10) < 7)
+                .then(|| Outcome::ALL[rng.gen_range(0..Outcome::ALL.len())].key());
+            let tag_ids: Vec<usize> = match rng.gen_range(0..10) {
+                0 => vec![rng.gen_range(0..TAGS.len())],
+                1 => vec![rng.gen_range(0..TAGS.len()), rng.gen_range(0..TAGS.len())],
+                _ => Vec::new(),
+            };
+            let mut tag_names: Vec<&str> = tag_ids.iter().map(|&t| TAGS[t]).collect();
+            tag_names.sort_unstable();
+            tag_names.dedup();
+            let tags_text = tag_names.join("\n");
             call.execute(params![
                 p,
                 phone_digits(&p),
@@ -181,9 +206,14 @@ fn generate(path: &Path, n: u32) {
                 tr,
                 summary,
                 ORIGIN,
+                outcome,
+                tags_text,
             ])
             .unwrap();
             let id = tx.last_insert_rowid();
+            for t in &tag_ids {
+                call_tag.execute(params![id, *t as i64 + 1]).unwrap();
+            }
             event
                 .execute(params![
                     id,
@@ -262,6 +292,71 @@ fn bench_history(c: &mut Criterion) {
             b.iter(|| black_box(h.list(&f).unwrap()))
         });
     }
+    // Filters that combine, as the history screen sends them: the first page, and the count of
+    // matches (the screen asks for it beside the page and shows it when it comes).
+    let recent = chrono::Utc::now() - chrono::Duration::days(90);
+    let combined = [
+        (
+            "achieved + tag vip + last 90 days",
+            HistoryFilter {
+                outcome: Some(OutcomeFilter::Is(Outcome::Achieved)),
+                tag: Some("VIP".into()),
+                since: Some(recent),
+                ..HistoryFilter::default()
+            },
+        ),
+        (
+            "completed + no outcome + common word",
+            HistoryFilter {
+                status: Some(CallStatus::Service(ServiceStatus::Completed)),
+                outcome: Some(OutcomeFilter::NotSet),
+                search: Some(COMMON_WORD.into()),
+                ..HistoryFilter::default()
+            },
+        ),
+        (
+            "contact's numbers + real calls + a year",
+            HistoryFilter {
+                phones: Some(vec![
+                    phone_of_call(&h, total as i64),
+                    phone_of_call(&h, total as i64 - 1),
+                ]),
+                demo: Some(false),
+                since: Some(chrono::Utc::now() - chrono::Duration::days(365)),
+                until: Some(chrono::Utc::now()),
+                ..HistoryFilter::default()
+            },
+        ),
+        (
+            "tag + outcome + status + words + dates",
+            HistoryFilter {
+                status: Some(CallStatus::Service(ServiceStatus::Completed)),
+                outcome: Some(OutcomeFilter::Is(Outcome::FollowUp)),
+                tag: Some("callback".into()),
+                search: Some(COMMON_WORD.into()),
+                since: Some(chrono::Utc::now() - chrono::Duration::days(500)),
+                until: Some(chrono::Utc::now() - chrono::Duration::days(30)),
+                ..HistoryFilter::default()
+            },
+        ),
+    ];
+    for (name, f) in &combined {
+        eprintln!("combined filter {name:?}: {} calls", h.count(f).unwrap());
+        g.bench_function(format!("combined: {name} (first page)"), |b| {
+            b.iter(|| black_box(h.list(f).unwrap()))
+        });
+        g.bench_function(format!("combined: {name} (count)"), |b| {
+            b.iter(|| black_box(h.count(f).unwrap()))
+        });
+    }
+    g.bench_function("overview of all calls", |b| {
+        b.iter(|| black_box(h.overview(&HistoryFilter::default(), 3600).unwrap()))
+    });
+    for (name, f) in &combined[..2] {
+        g.bench_function(format!("overview: {name}"), |b| {
+            b.iter(|| black_box(h.overview(f, 3600).unwrap()))
+        });
+    }
     assert_eq!(h.settings().unwrap().synchronous, "full");
     let before = h.count(&HistoryFilter::default()).unwrap();
     g.bench_function("insert one call (synchronous=FULL)", |b| {
@@ -311,6 +406,11 @@ fn bench_history(c: &mut Criterion) {
         [first_added],
     )
     .unwrap();
+}
+
+/// The number of the call with this id.
+fn phone_of_call(h: &History, id: i64) -> String {
+    h.get(id).unwrap().phone_e164
 }
 
 criterion_group!(benches, bench_history);

@@ -3,7 +3,7 @@
 //! (contacts). This module holds the values and the rules for what may be typed; the history
 //! stores them ([`crate::history::History::set_outcome`] and its neighbours).
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The longest tag, in characters.
@@ -146,6 +146,46 @@ pub fn clean_note(text: &str) -> Result<String, String> {
         ));
     }
     Ok(note)
+}
+
+/// A span of time: its start (included) and end (excluded), each open when `None`.
+pub type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The moment a local calendar day starts (a day that starts in a clock change starts at its
+/// first existing minute).
+pub fn local_day_start(date: NaiveDate) -> DateTime<Utc> {
+    let midnight = date.and_time(NaiveTime::MIN);
+    Local
+        .from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            Local
+                .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
+}
+
+/// A calendar day written year-month-day (`2026-12-24`).
+pub fn parse_day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+/// The moments that bound the local days `since` to `until`, both included: from the start
+/// of `since` to the start of the day after `until`. An error when `since` is after `until`.
+pub fn day_range(since: Option<NaiveDate>, until: Option<NaiveDate>) -> Result<Bounds, String> {
+    if let (Some(s), Some(u)) = (since, until) {
+        if s > u {
+            return Err(format!(
+                "The start date ({s}) is after the end date ({u}): no call can match. Swap them?"
+            ));
+        }
+    }
+    Ok((
+        since.map(local_day_start),
+        until.and_then(|u| u.succ_opt()).map(local_day_start),
+    ))
 }
 
 #[cfg(test)]

@@ -674,9 +674,43 @@ pub fn freedesktop_body(text: &str) -> String {
     out
 }
 
+/// The number as a notification names it: the contact's name and the number, or the number.
+fn callee(rec: &CallRecord) -> String {
+    match &rec.contact_name {
+        Some(name) => format!("{name} ({})", crate::phone::display(&rec.phone_e164)),
+        None => crate::phone::display(&rec.phone_e164),
+    }
+}
+
+/// Title and body of the notification of a call whose follow-up has fallen due: who, and the
+/// note (else the task).
+pub fn follow_up_text(rec: &CallRecord) -> (String, String) {
+    let title = format!("Follow-up due — {}", callee(rec));
+    let first_line = |t: &str| {
+        t.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(|l| l.chars().take(160).collect::<String>())
+    };
+    let body = first_line(&rec.note)
+        .or_else(|| first_line(&rec.task))
+        .unwrap_or_default();
+    (plain_line(&title), plain_line(&body))
+}
+
+/// The one notification at start when follow-ups are already due.
+pub fn follow_ups_due_text(n: usize) -> (String, String) {
+    let title = if n == 1 {
+        "1 follow-up is due".to_owned()
+    } else {
+        format!("{n} follow-ups are due")
+    };
+    (title, "Open MissionCall's Follow-ups to see them.".into())
+}
+
 /// Title and body of a call's notification (see [`Manager::notification_text`]).
 pub fn notification_text(rec: &CallRecord) -> (String, String) {
-    let number = crate::phone::display(&rec.phone_e164);
+    let number = callee(rec);
     let demo = if rec.demo { " (demo)" } else { "" };
     let title = format!("{} — {number}{demo}", rec.status.label());
     // The first line with words in it: a summary may start with a blank line.

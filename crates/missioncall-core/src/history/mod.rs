@@ -14,6 +14,7 @@
 //! `BEGIN IMMEDIATE` transaction and waits up to [`schema::BUSY_TIMEOUT`] for the others.
 
 mod error;
+mod overview;
 pub mod owner;
 mod pages;
 mod review;
@@ -34,6 +35,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use serde::Serialize;
 
 pub use error::{HistoryError, Result};
+pub use overview::{week_of, OutcomeCount, Overview, StatusCount, WeekCount, MAX_WEEKS};
 pub use pages::{Pages, EXPORT_PAGE};
 pub use review::{Contact, TagCount};
 
@@ -900,19 +902,28 @@ fn filter_sql(f: &HistoryFilter) -> (String, Vec<Value>) {
     (conds.join(" AND "), args)
 }
 
+/// The status kept in the `local_state` and `service_status` columns (an unknown local word,
+/// which the column's CHECK rules out, reads as the service's).
+fn status_of_columns(local: Option<&str>, service: Option<&str>) -> CallStatus {
+    match local.and_then(LocalState::from_key) {
+        Some(l) => CallStatus::Local(l),
+        None => CallStatus::Service(ServiceStatus::from_wire(service.unwrap_or(""))),
+    }
+}
+
 fn record(r: &Row) -> rusqlite::Result<CallRecord> {
     let local: Option<String> = r.get(8)?;
     let service: Option<String> = r.get(9)?;
-    let status = match local {
-        Some(k) => CallStatus::Local(LocalState::from_key(&k).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
+    if let Some(k) = &local {
+        if LocalState::from_key(k).is_none() {
+            return Err(rusqlite::Error::FromSqlConversionFailure(
                 8,
                 Type::Text,
                 format!("unknown local state: {k}").into(),
-            )
-        })?),
-        None => CallStatus::Service(ServiceStatus::from_wire(service.as_deref().unwrap_or(""))),
-    };
+            ));
+        }
+    }
+    let status = status_of_columns(local.as_deref(), service.as_deref());
     let tracking: String = r.get(10)?;
     Ok(CallRecord {
         id: r.get(0)?,
