@@ -3,10 +3,13 @@
 
 use crate::dto::*;
 use crate::error::{AppError, AppErrorKind, CmdResult};
-use crate::state::Starting;
+use crate::state::{FileKind, Starting};
 use missioncall_core::calls::CallRequest;
+use missioncall_core::export::many::{self as export_many, ExportError, ExportOptions, Format};
 use missioncall_core::history::HistoryFilter;
+use missioncall_core::review::FollowUp;
 use missioncall_core::{export, phone};
+use std::sync::Arc;
 use tauri::State;
 
 #[tauri::command]
@@ -28,6 +31,7 @@ pub async fn boot(app: State<'_, Starting>) -> CmdResult<Boot> {
         settings: settings_of(&state),
         regions: phone::regions().into_iter().map(Region::from).collect(),
         status_choices: StatusChoice::all(),
+        outcome_choices: OutcomeChoice::all(),
     })
 }
 
@@ -100,11 +104,9 @@ pub async fn refresh_task(app: State<'_, Starting>, id: i64) -> CmdResult<CallSu
 pub async fn list_history(app: State<'_, Starting>, query: HistoryQuery) -> CmdResult<HistoryPage> {
     let state = app.get().await?;
     let filter = HistoryFilter {
-        status: query.status,
-        search: query.search.filter(|s| !s.trim().is_empty()),
         limit: query.limit,
         offset: query.offset,
-        ..HistoryFilter::default()
+        ..query.filter.to_core()?
     };
     let total = state.history().count(&filter)?;
     let items = state.history().list(&filter)?;
@@ -206,7 +208,7 @@ pub async fn export_call(app: State<'_, Starting>, id: i64) -> CmdResult<Option<
     let text = export::to_text(&rec, &state.history().timeline(id)?);
     let host = state.host.clone();
     let name = export::file_name(&rec);
-    let Some(path) = tokio::task::spawn_blocking(move || host.save_path(&name))
+    let Some(path) = tokio::task::spawn_blocking(move || host.save_path(&name, FileKind::Text))
         .await
         .ok()
         .flatten()
@@ -231,4 +233,286 @@ pub async fn export_call(app: State<'_, Starting>, id: i64) -> CmdResult<Option<
 pub fn ui_ready() {
     crate::ready::signal();
     phone::warm_up_in_background();
+}
+
+// ----- Reviewing calls: outcome, note, follow-up, tags, contacts (the core's history/review).
+
+/// Runs a history write off the async threads (each is one short SQLite transaction with an
+/// fsync) and answers with the call as it is now.
+async fn review_call(
+    app: State<'_, Starting>,
+    id: i64,
+    write: impl FnOnce(
+            &missioncall_core::history::History,
+        ) -> Result<
+            missioncall_core::history::CallRecord,
+            missioncall_core::history::HistoryError,
+        > + Send
+        + 'static,
+) -> CmdResult<CallSummary> {
+    let state = app.get().await?;
+    let history = Arc::clone(state.history());
+    let rec = blocking(move || write(&history)).await??;
+    debug_assert_eq!(rec.id, id);
+    // Every window showing this call (the list, its detail) hears of it.
+    state.host.task_updated(TaskUpdated {
+        call: (&rec).into(),
+    });
+    Ok((&rec).into())
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> CmdResult<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|_| {
+        AppError::new(
+            AppErrorKind::Other,
+            "MissionCall stopped this task part way. Try again; if it happens again, restart MissionCall.",
+        )
+    })
+}
+
+/// Sets what the call achieved (`None` clears it). The service's status is not touched.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_outcome(
+    app: State<'_, Starting>,
+    id: i64,
+    outcome: Option<missioncall_core::call::Outcome>,
+) -> CmdResult<CallSummary> {
+    review_call(app, id, move |h| h.set_outcome(id, outcome)).await
+}
+
+/// Replaces the call's note (empty text removes it).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_note(app: State<'_, Starting>, id: i64, note: String) -> CmdResult<CallSummary> {
+    review_call(app, id, move |h| h.set_note(id, &note)).await
+}
+
+/// Sets the follow-up (`YYYY-MM-DD` with an optional ` HH:MM`, local time) or clears it.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_follow_up(
+    app: State<'_, Starting>,
+    id: i64,
+    follow_up: Option<String>,
+) -> CmdResult<CallSummary> {
+    let follow_up = match follow_up
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        None => None,
+        Some(text) => {
+            Some(FollowUp::parse(text).map_err(|m| AppError::new(AppErrorKind::InvalidInput, m))?)
+        }
+    };
+    review_call(app, id, move |h| h.set_follow_up(id, follow_up)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_tag(app: State<'_, Starting>, id: i64, tag: String) -> CmdResult<CallSummary> {
+    review_call(app, id, move |h| h.add_tag(id, &tag)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_tag(app: State<'_, Starting>, id: i64, tag: String) -> CmdResult<CallSummary> {
+    review_call(app, id, move |h| h.remove_tag(id, &tag)).await
+}
+
+/// Every tag with its number of calls, by name.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_tags(app: State<'_, Starting>) -> CmdResult<Vec<TagCount>> {
+    let state = app.get().await?;
+    Ok(state
+        .history()
+        .tags()?
+        .into_iter()
+        .map(TagCount::from)
+        .collect())
+}
+
+/// Renames a tag on every call (merging it into a tag of that name if there is one); answers
+/// with the number of calls changed.
+#[tauri::command]
+#[specta::specta]
+pub async fn rename_tag(app: State<'_, Starting>, from: String, to: String) -> CmdResult<u32> {
+    let state = app.get().await?;
+    let history = Arc::clone(state.history());
+    let n = blocking(move || history.rename_tag(&from, &to)).await??;
+    Ok(n.min(u32::MAX.into()) as u32)
+}
+
+/// Removes a tag from every call; answers with the number of calls changed.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_tag(app: State<'_, Starting>, tag: String) -> CmdResult<u32> {
+    let state = app.get().await?;
+    let history = Arc::clone(state.history());
+    let n = blocking(move || history.delete_tag(&tag)).await??;
+    Ok(n.min(u32::MAX.into()) as u32)
+}
+
+/// Every contact, by name.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_contacts(app: State<'_, Starting>) -> CmdResult<Vec<Contact>> {
+    let state = app.get().await?;
+    Ok(state
+        .history()
+        .contacts()?
+        .into_iter()
+        .map(Contact::from)
+        .collect())
+}
+
+/// Names a number (E.164, or as typed with the default region). Every call to it shows the name.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_contact(
+    app: State<'_, Starting>,
+    number: String,
+    region: Option<String>,
+    name: String,
+) -> CmdResult<Contact> {
+    let state = app.get().await?;
+    let parsed = phone::parse(&number, region.as_deref())
+        .map_err(|e| AppError::new(AppErrorKind::InvalidPhone, e.to_string()))?;
+    let history = Arc::clone(state.history());
+    let c = blocking(move || history.set_contact(&parsed.e164, &name)).await??;
+    Ok(c.into())
+}
+
+/// Forgets a number's name (its calls stay).
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_contact(app: State<'_, Starting>, number: String) -> CmdResult<bool> {
+    let state = app.get().await?;
+    let history = Arc::clone(state.history());
+    Ok(blocking(move || history.remove_contact(&number)).await??)
+}
+
+/// Calls with a follow-up, soonest first, with where each stands on the local clock.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_follow_ups(app: State<'_, Starting>) -> CmdResult<Vec<FollowUpItem>> {
+    let state = app.get().await?;
+    let now = state.local_now();
+    Ok(state
+        .history()
+        .follow_ups()?
+        .iter()
+        .filter_map(|r| {
+            let f = r.follow_up?;
+            Some(FollowUpItem {
+                overdue: if f.time.is_some() {
+                    f.is_due(now)
+                } else {
+                    f.date < now.date()
+                },
+                today: f.date == now.date(),
+                call: r.into(),
+            })
+        })
+        .collect())
+}
+
+/// The figures of the calls the filter selects.
+#[tauri::command]
+#[specta::specta]
+pub async fn overview(app: State<'_, Starting>, filter: CallFilter) -> CmdResult<Overview> {
+    let state = app.get().await?;
+    let filter = filter.to_core()?;
+    let offset = state.local_offset_secs();
+    let history = Arc::clone(state.history());
+    Ok(blocking(move || history.overview(&filter, offset))
+        .await??
+        .into())
+}
+
+/// Exports the calls the filter selects to a file the user picks, with `export-progress`
+/// events on the way. `None` if the user closed the dialog. `cancel_export` stops it (no file
+/// is left).
+#[tauri::command]
+#[specta::specta]
+pub async fn export_calls(
+    app: State<'_, Starting>,
+    args: ExportArgs,
+) -> CmdResult<Option<ExportDone>> {
+    let state = app.get().await?;
+    let format = Format::parse(&args.format).ok_or_else(|| {
+        AppError::new(
+            AppErrorKind::InvalidInput,
+            "Pick CSV, JSON or a printable report.",
+        )
+    })?;
+    let filter = args.filter.to_core()?;
+    let kind = match format {
+        Format::Csv => FileKind::Csv,
+        Format::Json => FileKind::Json,
+        Format::Markdown => FileKind::Markdown,
+    };
+    let name = format!(
+        "missioncall-calls-{}.{}",
+        state.local_now().format("%Y-%m-%d"),
+        format.extension()
+    );
+    let host = state.host.clone();
+    let Some(path) = blocking(move || host.save_path(&name, kind)).await? else {
+        return Ok(None);
+    };
+    let cancel = state.begin_export();
+    let history = Arc::clone(state.history());
+    let host = state.host.clone();
+    let opts = ExportOptions {
+        with_transcripts: args.with_transcripts,
+        ..ExportOptions::new(format)
+    };
+    let target = path.clone();
+    let written = blocking(move || {
+        // The dialog already asked about replacing an existing file.
+        export_many::export_to_file(&history, &filter, &opts, &target, true, |done, total| {
+            host.export_progress(ExportProgress {
+                done: done.min(u32::MAX.into()) as u32,
+                total: total.min(u32::MAX.into()) as u32,
+            });
+            !cancel.load(std::sync::atomic::Ordering::SeqCst)
+        })
+    })
+    .await?;
+    match written {
+        Ok(n) => Ok(Some(ExportDone {
+            path: path.display().to_string(),
+            calls: n.min(u32::MAX.into()) as u32,
+        })),
+        Err(ExportError::Cancelled) => Err(AppError::new(
+            AppErrorKind::Cancelled,
+            ExportError::Cancelled.to_string(),
+        )),
+        Err(e) => Err(AppError::new(AppErrorKind::Storage, e.to_string())),
+    }
+}
+
+/// Stops the export under way, if any.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_export(app: State<'_, Starting>) -> CmdResult<()> {
+    app.get().await?.cancel_export();
+    Ok(())
+}
+
+/// Opens the system's print dialog for the window (the report view has a print stylesheet;
+/// the dialog can save it as PDF).
+#[tauri::command]
+#[specta::specta]
+pub async fn print_window(app: State<'_, Starting>) -> CmdResult<()> {
+    let state = app.get().await?;
+    state.host.print().map_err(|e| {
+        AppError::new(
+            AppErrorKind::Other,
+            format!("Could not open the print dialog ({e}). Export a report file instead and print it from another program."),
+        )
+    })
 }

@@ -1,10 +1,15 @@
 //! The shapes that cross IPC to the UI (typed bindings are generated from these). Mapping only:
 //! every decision (plain words, cancellable, speaker turns) is made by the core.
 
-use missioncall_core::call::{CallStatus, Tone, Tracking};
+use crate::error::{AppError, AppErrorKind};
+use missioncall_core::call::{CallStatus, Outcome, Tone, Tracking};
 use missioncall_core::calls::Confirmation as CoreConfirmation;
-use missioncall_core::history::{CallRecord, StatusEvent as CoreEvent};
+use missioncall_core::history::{
+    self as core_history, CallRecord, HistoryFilter, OutcomeFilter as CoreOutcomeFilter,
+    StatusEvent as CoreEvent,
+};
 use missioncall_core::phone::{self, NumberKind, PhoneCheck as CorePhoneCheck};
+use missioncall_core::review;
 use missioncall_core::session::ModeInfo;
 use missioncall_core::settings::{NotifyLevel, Settings as CoreSettings, Theme};
 use missioncall_core::transcript;
@@ -55,6 +60,28 @@ pub struct Boot {
     pub settings: Settings,
     /// The statuses offered in the history filter, in order, with their plain words.
     pub status_choices: Vec<StatusChoice>,
+    /// The outcomes a person can give a call, in order, with their plain words.
+    pub outcome_choices: Vec<OutcomeChoice>,
+}
+
+/// An outcome a person can give a call, and its plain words.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OutcomeChoice {
+    pub outcome: Outcome,
+    pub label: String,
+}
+
+impl OutcomeChoice {
+    pub fn all() -> Vec<OutcomeChoice> {
+        Outcome::ALL
+            .into_iter()
+            .map(|outcome| OutcomeChoice {
+                outcome,
+                label: outcome.label().to_owned(),
+            })
+            .collect()
+    }
 }
 
 /// A status a person can filter by, and its plain words.
@@ -127,6 +154,17 @@ pub struct CallSummary {
     pub summary: Option<String>,
     pub error: Option<String>,
     pub demo: bool,
+    /// What the call achieved, in the user's judgement (never set by the service).
+    pub outcome: Option<Outcome>,
+    pub outcome_label: Option<String>,
+    /// The user's note (empty when none).
+    pub note: String,
+    /// The follow-up, `YYYY-MM-DD` or `YYYY-MM-DD HH:MM` (local time), if any.
+    pub follow_up: Option<String>,
+    /// Sorted, case-insensitively.
+    pub tags: Vec<String>,
+    /// The name the user gave the number, if any.
+    pub contact_name: Option<String>,
 }
 
 impl From<&CallRecord> for CallSummary {
@@ -152,6 +190,12 @@ impl From<&CallRecord> for CallSummary {
             summary: r.summary.clone(),
             error: r.error.clone(),
             demo: r.demo,
+            outcome: r.outcome,
+            outcome_label: r.outcome.map(|o| o.label().to_owned()),
+            note: r.note.clone(),
+            follow_up: r.follow_up.map(|f| f.key()),
+            tags: r.tags.clone(),
+            contact_name: r.contact_name.clone(),
         }
     }
 }
@@ -251,11 +295,74 @@ impl CallDetail {
     }
 }
 
+/// Which calls to show: every part that is set must match (none set: every call).
+#[derive(Clone, Debug, Default, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CallFilter {
+    pub status: Option<CallStatus>,
+    /// Words to find in the task, transcript, summary, number, note, tags or contact name.
+    pub search: Option<String>,
+    pub outcome: Option<OutcomeFilter>,
+    /// A tag (any case).
+    pub tag: Option<String>,
+    /// Calls to this number (E.164): a contact's page.
+    pub phone: Option<String>,
+    /// Only demo calls (`true`) or only real ones (`false`).
+    pub demo: Option<bool>,
+    /// From this local day, `YYYY-MM-DD` (included).
+    pub since: Option<String>,
+    /// To this local day, `YYYY-MM-DD` (included).
+    pub until: Option<String>,
+}
+
+/// An outcome to filter by, or "none set yet".
+#[derive(Clone, Copy, Debug, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "kind", content = "outcome")]
+pub enum OutcomeFilter {
+    Is(Outcome),
+    NotSet,
+}
+
+impl CallFilter {
+    /// The core's filter. A date that cannot be read, or a start after the end, is an
+    /// `InvalidInput` error that says which.
+    pub fn to_core(&self) -> Result<HistoryFilter, AppError> {
+        let day = |which: &str, text: &Option<String>| -> Result<_, AppError> {
+            match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                None => Ok(None),
+                Some(t) => review::parse_day(t).map(Some).ok_or_else(|| {
+                    AppError::new(
+                        AppErrorKind::InvalidInput,
+                        format!("The {which} date is not one MissionCall can read. Pick it in the calendar, or write it like 2026-12-24."),
+                    )
+                }),
+            }
+        };
+        let (since, until) =
+            review::day_range(day("start", &self.since)?, day("end", &self.until)?)
+                .map_err(|m| AppError::new(AppErrorKind::InvalidInput, m))?;
+        Ok(HistoryFilter {
+            status: self.status.clone(),
+            search: self.search.clone().filter(|s| !s.trim().is_empty()),
+            demo: self.demo,
+            outcome: self.outcome.map(|o| match o {
+                OutcomeFilter::Is(o) => CoreOutcomeFilter::Is(o),
+                OutcomeFilter::NotSet => CoreOutcomeFilter::NotSet,
+            }),
+            tag: self.tag.clone().filter(|t| !t.trim().is_empty()),
+            phones: self.phone.clone().map(|p| vec![p]),
+            since,
+            until,
+            ..HistoryFilter::default()
+        })
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryQuery {
-    pub status: Option<CallStatus>,
-    pub search: Option<String>,
+    #[serde(flatten)]
+    pub filter: CallFilter,
     pub offset: u32,
     pub limit: u32,
 }
@@ -390,4 +497,176 @@ pub enum Connection {
 pub struct NetworkState {
     pub connection: Connection,
     pub message: Option<String>,
+}
+
+/// A tag and how many calls carry it.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TagCount {
+    pub name: String,
+    pub calls: u32,
+}
+
+impl From<core_history::TagCount> for TagCount {
+    fn from(t: core_history::TagCount) -> Self {
+        TagCount {
+            name: t.name,
+            calls: t.calls.min(u32::MAX.into()) as u32,
+        }
+    }
+}
+
+/// A name the user gave a number.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    pub phone_number: String,
+    pub phone_display: String,
+    pub name: String,
+    pub calls: u32,
+    pub last_call_at: Option<String>,
+}
+
+impl From<core_history::Contact> for Contact {
+    fn from(c: core_history::Contact) -> Self {
+        Contact {
+            phone_display: phone::display(&c.phone_e164),
+            phone_number: c.phone_e164,
+            name: c.name,
+            calls: c.calls.min(u32::MAX.into()) as u32,
+            last_call_at: c.last_call_at.map(|t| t.to_rfc3339()),
+        }
+    }
+}
+
+/// A call with a follow-up, and where it stands against the local clock.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowUpItem {
+    pub call: CallSummary,
+    /// Its day has passed (or its time, when it has one).
+    pub overdue: bool,
+    /// It falls on today's date (local).
+    pub today: bool,
+}
+
+/// The figures of the filtered calls (see the core's `Overview`).
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    pub total: u32,
+    pub by_outcome: Vec<OutcomeCount>,
+    pub by_status: Vec<StatusCount>,
+    pub per_week: Vec<WeekCount>,
+    pub earlier_calls: u32,
+    pub achieved: u32,
+    pub judged: u32,
+    /// 0 to 1; `None` when no call has an outcome.
+    pub achieved_share: Option<f64>,
+    pub finished: u32,
+    pub never_connected: u32,
+    pub median_seconds_to_done: Option<u32>,
+}
+
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OutcomeCount {
+    /// `None`: no outcome set yet.
+    pub outcome: Option<Outcome>,
+    pub label: String,
+    pub calls: u32,
+}
+
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusCount {
+    pub status: CallStatus,
+    pub label: String,
+    pub tone: Tone,
+    pub calls: u32,
+}
+
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WeekCount {
+    /// The Monday the week starts on, `YYYY-MM-DD`.
+    pub week_of: String,
+    pub calls: u32,
+    pub achieved: u32,
+}
+
+fn small(n: u64) -> u32 {
+    n.min(u32::MAX.into()) as u32
+}
+
+impl From<core_history::Overview> for Overview {
+    fn from(o: core_history::Overview) -> Self {
+        Overview {
+            achieved_share: o.achieved_share(),
+            total: small(o.total),
+            by_outcome: o
+                .by_outcome
+                .iter()
+                .map(|c| OutcomeCount {
+                    outcome: c.outcome,
+                    label: c.outcome.map_or("No outcome yet", |o| o.label()).to_owned(),
+                    calls: small(c.calls),
+                })
+                .collect(),
+            by_status: o
+                .by_status
+                .iter()
+                .map(|c| StatusCount {
+                    label: c.status.label(),
+                    tone: c.status.tone(),
+                    status: c.status.clone(),
+                    calls: small(c.calls),
+                })
+                .collect(),
+            per_week: o
+                .per_week
+                .iter()
+                .map(|w| WeekCount {
+                    week_of: w.week_of.to_string(),
+                    calls: small(w.calls),
+                    achieved: small(w.achieved),
+                })
+                .collect(),
+            earlier_calls: small(o.earlier_calls),
+            achieved: small(o.achieved),
+            judged: small(o.judged),
+            finished: small(o.finished),
+            never_connected: small(o.never_connected),
+            median_seconds_to_done: o
+                .median_seconds_to_done
+                .map(|s| s.clamp(0, u32::MAX.into()) as u32),
+        }
+    }
+}
+
+/// What to export: the calls of a filter, in a format.
+#[derive(Clone, Debug, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportArgs {
+    pub filter: CallFilter,
+    /// `csv`, `json` or `md`.
+    pub format: String,
+    /// Add each call's transcript (CSV and the report; JSON always has everything).
+    pub with_transcripts: bool,
+}
+
+/// An export that finished.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportDone {
+    pub path: String,
+    pub calls: u32,
+}
+
+/// How far an export has gone (sent every few hundred calls).
+#[derive(Clone, Debug, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportProgress {
+    pub done: u32,
+    pub total: u32,
 }

@@ -32,6 +32,11 @@ pub enum AppErrorKind {
     NotConfirmed,
     /// A setting is not valid.
     InvalidSettings,
+    /// What the user typed cannot be kept as it is (a tag, a note, a date, a name): the message
+    /// says why; nothing changed.
+    InvalidInput,
+    /// A long task was stopped by the user: nothing was written.
+    Cancelled,
     Other,
 }
 
@@ -138,7 +143,13 @@ impl From<ApiError> for AppError {
 
 impl From<missioncall_core::history::HistoryError> for AppError {
     fn from(e: missioncall_core::history::HistoryError) -> Self {
-        AppError::new(AppErrorKind::Storage, e.to_string())
+        use missioncall_core::history::HistoryError as H;
+        let kind = match &e {
+            H::InvalidInput(_) | H::TagNotFound(_) => AppErrorKind::InvalidInput,
+            H::NotFound(_) => AppErrorKind::NotFound,
+            _ => AppErrorKind::Storage,
+        };
+        AppError::new(kind, e.to_string())
     }
 }
 

@@ -1,7 +1,7 @@
 //! The real [`Host`]: Tauri events, native notifications and the save dialog.
 
-use crate::dto::{AppMode, DemoChanged, NetworkState, TaskUpdated};
-use crate::state::Host;
+use crate::dto::{AppMode, DemoChanged, ExportProgress, NetworkState, TaskUpdated};
+use crate::state::{FileKind, Host};
 use std::path::PathBuf;
 use tauri::AppHandle;
 use tauri_plugin_dialog::DialogExt;
@@ -49,14 +49,39 @@ impl Host for TauriHost {
         }
     }
 
-    fn save_path(&self, suggested_name: &str) -> Option<PathBuf> {
+    fn save_path(&self, suggested_name: &str, kind: FileKind) -> Option<PathBuf> {
+        let (name, extensions) = kind.filter();
         self.app
             .dialog()
             .file()
             .set_file_name(suggested_name)
-            .add_filter("Text", &["txt"])
+            .add_filter(name, extensions)
             .blocking_save_file()
             .and_then(|p| p.into_path().ok())
+    }
+
+    fn open_path(&self, kind: FileKind) -> Option<PathBuf> {
+        let (name, extensions) = kind.filter();
+        self.app
+            .dialog()
+            .file()
+            .add_filter(name, extensions)
+            .add_filter("All files", &["*"])
+            .blocking_pick_file()
+            .and_then(|p| p.into_path().ok())
+    }
+
+    fn export_progress(&self, ev: ExportProgress) {
+        let _ = ev.emit(&self.app);
+    }
+
+    fn print(&self) -> Result<(), String> {
+        use tauri::Manager;
+        let window = self
+            .app
+            .get_webview_window("main")
+            .ok_or_else(|| "the window is closed".to_owned())?;
+        window.print().map_err(|e| e.to_string())
     }
 }
 

@@ -41,12 +41,29 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             start_demo,
             stop_demo,
             export_call,
+            set_outcome,
+            set_note,
+            set_follow_up,
+            add_tag,
+            remove_tag,
+            list_tags,
+            rename_tag,
+            delete_tag,
+            list_contacts,
+            set_contact,
+            remove_contact,
+            list_follow_ups,
+            overview,
+            export_calls,
+            cancel_export,
+            print_window,
             ui_ready,
         ])
         .events(tauri_specta::collect_events![
             dto::TaskUpdated,
             dto::DemoChanged,
-            dto::NetworkState
+            dto::NetworkState,
+            dto::ExportProgress
         ])
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()

@@ -4,14 +4,18 @@
 //! manager's; this only forwards its events to the window and, per the settings, to native
 //! notifications. It must never hand the API key to the host or keep it anywhere.
 
-use crate::dto::{AppMode, Connection, NetworkState, TaskUpdated};
+use crate::dto::{AppMode, Connection, ExportProgress, NetworkState, TaskUpdated};
 use crate::error::{AppError, AppErrorKind, CmdResult};
+use chrono::{Local, NaiveDateTime, TimeZone};
 use missioncall_core::history::{CallRecord, History};
 use missioncall_core::secrets::Secrets;
 use missioncall_core::session::{Manager, ManagerConfig, ModeInfo};
+use missioncall_core::settings::NotifyLevel;
 use missioncall_core::settings::Settings;
 use missioncall_core::tracker::TrackerEvent;
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -27,7 +31,42 @@ pub trait Host: Send + Sync + 'static {
     /// Shows a native notification.
     fn notify(&self, title: &str, body: &str);
     /// Asks where to save a file; `None` if the user cancelled.
-    fn save_path(&self, suggested_name: &str) -> Option<PathBuf>;
+    fn save_path(&self, suggested_name: &str, kind: FileKind) -> Option<PathBuf>;
+    /// Asks which file to open; `None` if the user cancelled.
+    fn open_path(&self, kind: FileKind) -> Option<PathBuf>;
+    /// An export moved on.
+    fn export_progress(&self, ev: ExportProgress);
+    /// Opens the system's print dialog for the main window.
+    fn print(&self) -> Result<(), String>;
+}
+
+/// What a file dialog is for: the filter it offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// One call as text.
+    Text,
+    Csv,
+    Json,
+    /// The printable report (Markdown).
+    Markdown,
+    /// A history backup (SQLite).
+    Backup,
+    /// Contacts: a vCard or a CSV file.
+    Contacts,
+}
+
+impl FileKind {
+    /// The filter's name and the extensions it shows.
+    pub fn filter(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            FileKind::Text => ("Text", &["txt"]),
+            FileKind::Csv => ("CSV (spreadsheets)", &["csv"]),
+            FileKind::Json => ("JSON", &["json"]),
+            FileKind::Markdown => ("Report (Markdown)", &["md"]),
+            FileKind::Backup => ("MissionCall backup", &["sqlite", "sqlite3", "db"]),
+            FileKind::Contacts => ("Contacts (vCard or CSV)", &["vcf", "vcard", "csv"]),
+        }
+    }
 }
 
 /// The state as the commands reach it. Opening the history (a first run creates it, with
@@ -100,13 +139,21 @@ pub struct AppState {
     pub manager: Arc<Manager>,
     pub host: Arc<dyn Host>,
     forward: std::sync::Mutex<Option<JoinHandle<()>>>,
+    follow_up_watch: std::sync::Mutex<Option<JoinHandle<()>>>,
+    /// The follow-ups already announced: call id → the follow-up announced (a changed date
+    /// is announced again when it falls due).
+    announced: Arc<std::sync::Mutex<Option<HashMap<i64, String>>>>,
+    /// Set to stop the export under way.
+    export_cancel: std::sync::Mutex<Arc<AtomicBool>>,
 }
 
 impl Drop for AppState {
     fn drop(&mut self) {
-        if let Ok(mut f) = self.forward.lock() {
-            if let Some(f) = f.take() {
-                f.abort();
+        for task in [&self.forward, &self.follow_up_watch] {
+            if let Ok(mut f) = task.lock() {
+                if let Some(f) = f.take() {
+                    f.abort();
+                }
             }
         }
     }
@@ -135,6 +182,9 @@ impl AppState {
             manager,
             host,
             forward: std::sync::Mutex::new(None),
+            follow_up_watch: std::sync::Mutex::new(None),
+            announced: Arc::new(std::sync::Mutex::new(None)),
+            export_cancel: std::sync::Mutex::new(Arc::new(AtomicBool::new(false))),
         })
     }
 
@@ -151,8 +201,77 @@ impl AppState {
     /// Starts forwarding the manager's events to the window, then its session.
     pub async fn start(&self) -> CmdResult<AppMode> {
         self.forward_events();
+        self.watch_follow_ups();
         self.manager.start().await?;
         self.mode().await
+    }
+
+    /// The local wall time, from the history's clock (tests set it).
+    pub fn local_now(&self) -> NaiveDateTime {
+        self.history().now().with_timezone(&Local).naive_local()
+    }
+
+    /// How far local time is ahead of UTC now, in seconds.
+    pub fn local_offset_secs(&self) -> i32 {
+        Local
+            .offset_from_utc_datetime(&self.history().now().naive_utc())
+            .local_minus_utc()
+    }
+
+    /// A fresh cancel flag for an export about to start (an earlier export's cancel does not
+    /// carry over).
+    pub fn begin_export(&self) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        if let Ok(mut f) = self.export_cancel.lock() {
+            *f = flag.clone();
+        }
+        flag
+    }
+
+    /// Stops the export under way, if any.
+    pub fn cancel_export(&self) {
+        if let Ok(f) = self.export_cancel.lock() {
+            f.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Checks the follow-ups twice a minute while the app runs.
+    fn watch_follow_ups(&self) {
+        let history = self.history().clone();
+        let host = self.host.clone();
+        let manager = self.manager.clone();
+        let announced = self.announced.clone();
+        let task = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let now = history.now().with_timezone(&Local).naive_local();
+                let level = manager.settings().notifications;
+                if let Err(e) = announce_follow_ups(&history, host.as_ref(), level, &announced, now)
+                {
+                    tracing::warn!("checking follow-ups: {e}");
+                }
+            }
+        });
+        if let Ok(mut f) = self.follow_up_watch.lock() {
+            if let Some(old) = f.replace(task) {
+                old.abort();
+            }
+        }
+    }
+
+    /// Announces the follow-ups that fell due since the last check, now (what the watch does
+    /// twice a minute); answers with the calls announced one by one.
+    pub fn check_follow_ups(&self) -> Result<Vec<i64>, AppError> {
+        let level = self.settings().notifications;
+        Ok(announce_follow_ups(
+            self.history(),
+            self.host.as_ref(),
+            level,
+            &self.announced,
+            self.local_now(),
+        )?)
     }
 
     fn forward_events(&self) {
@@ -238,6 +357,53 @@ impl AppState {
     pub async fn set_settings(&self, new: Settings) -> CmdResult<Settings> {
         Ok(self.manager.set_settings(new).await?)
     }
+}
+
+/// Notifies the follow-ups that fell due since the last check. The first check (at start)
+/// announces those already due in one notification ("3 follow-ups are due"), not one each;
+/// later checks announce each call whose follow-up has just fallen due. A follow-up that is
+/// moved is announced again when its new time comes. Notifications off: nothing is shown, but
+/// what is due is remembered (turning them on does not bring a burst of old ones).
+fn announce_follow_ups(
+    history: &History,
+    host: &dyn Host,
+    level: NotifyLevel,
+    announced: &std::sync::Mutex<Option<HashMap<i64, String>>>,
+    now: NaiveDateTime,
+) -> Result<Vec<i64>, missioncall_core::history::HistoryError> {
+    let due: Vec<CallRecord> = history
+        .follow_ups()?
+        .into_iter()
+        .filter(|r| r.follow_up.is_some_and(|f| f.is_due(now)))
+        .collect();
+    let mut guard = announced.lock().unwrap_or_else(|p| p.into_inner());
+    let first = guard.is_none();
+    let seen = guard.get_or_insert_with(HashMap::new);
+    let fresh: Vec<&CallRecord> = due
+        .iter()
+        .filter(|r| {
+            let key = r.follow_up.map(|f| f.key()).unwrap_or_default();
+            seen.get(&r.id) != Some(&key)
+        })
+        .collect();
+    for r in &fresh {
+        seen.insert(r.id, r.follow_up.map(|f| f.key()).unwrap_or_default());
+    }
+    let notify = level != NotifyLevel::Off;
+    if first {
+        if notify && !fresh.is_empty() {
+            let (title, body) = missioncall_core::session::follow_ups_due_text(fresh.len());
+            host.notify(&title, &body);
+        }
+        return Ok(Vec::new());
+    }
+    if notify {
+        for r in &fresh {
+            let (title, body) = missioncall_core::session::follow_up_text(r);
+            host.notify(&title, &body);
+        }
+    }
+    Ok(fresh.iter().map(|r| r.id).collect())
 }
 
 /// The UI event and, when the settings want it, a native notification for a changed call.

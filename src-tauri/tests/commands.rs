@@ -8,11 +8,14 @@
 //! [`wait_until`] (a condition polled against a deadline), not a fixed sleep. The app's demo
 //! simulator serves no control API: tests reach it through the session ([`Harness::demo_sim`]).
 
-use missioncall_app::dto::{AppMode, CallSummary, Connection, NetworkState, TaskUpdated};
+use chrono::TimeZone;
+use missioncall_app::dto::{
+    AppMode, CallSummary, Connection, ExportProgress, NetworkState, TaskUpdated,
+};
 use missioncall_app::error::{AppError, AppErrorKind};
-use missioncall_app::state::{AppState, Host, Starting};
+use missioncall_app::state::{AppState, FileKind, Host, Starting};
 use missioncall_core::call::{CallStatus, LocalState, ServiceStatus, Tracking};
-use missioncall_core::clock::ManualClock;
+use missioncall_core::clock::{Clock, ManualClock};
 use missioncall_core::secrets::Secrets;
 use missioncall_core::session::ManagerConfig;
 use missioncall_core::tracker::TrackerConfig;
@@ -140,6 +143,8 @@ enum Seen {
 struct RecordingHost {
     seen: Mutex<Vec<Seen>>,
     save_to: Mutex<Option<PathBuf>>,
+    open_from: Mutex<Option<PathBuf>>,
+    progress: Mutex<Vec<(u32, u32)>>,
 }
 
 impl Host for RecordingHost {
@@ -161,8 +166,17 @@ impl Host for RecordingHost {
             body: body.to_owned(),
         });
     }
-    fn save_path(&self, _suggested_name: &str) -> Option<PathBuf> {
+    fn save_path(&self, _suggested_name: &str, _kind: FileKind) -> Option<PathBuf> {
         self.save_to.lock().unwrap().clone()
+    }
+    fn open_path(&self, _kind: FileKind) -> Option<PathBuf> {
+        self.open_from.lock().unwrap().clone()
+    }
+    fn export_progress(&self, ev: ExportProgress) {
+        self.progress.lock().unwrap().push((ev.done, ev.total));
+    }
+    fn print(&self) -> Result<(), String> {
+        Err("no printer in tests".into())
     }
 }
 
@@ -1783,4 +1797,303 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12: reviewing calls (outcome, note, tags, follow-ups, contacts, filters, overview,
+// export) through the commands the window calls.
+
+#[test]
+fn a_call_is_reviewed_filtered_counted_and_exported_through_the_commands() {
+    let clock = ManualClock::new(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 30, 12, 0, 0)
+            .unwrap(),
+    );
+    let c = clock.clone();
+    let h = Harness::configured(SLOW, move |cfg| cfg.clock = c);
+    h.ok("start_demo", json!({}));
+    let table = id_of(
+        &h.place(NUMBER, "Book a table for four at 7pm", false)
+            .unwrap(),
+    );
+    let hours = id_of(
+        &h.place("+1 415 555 2671", "Ask about the opening hours", false)
+            .unwrap(),
+    );
+
+    // Each change answers with the call and tells every window.
+    let marked = h.ok("set_outcome", json!({ "id": table, "outcome": "achieved" }));
+    assert_eq!(marked["outcome"], "achieved");
+    assert_eq!(marked["outcomeLabel"], "Achieved");
+    assert_eq!(
+        marked["status"],
+        json!(PENDING),
+        "the outcome is not the status"
+    );
+    let last = h.host.tasks_of(table).pop().unwrap();
+    assert_eq!(
+        last.outcome,
+        Some(missioncall_core::call::Outcome::Achieved)
+    );
+    h.ok("add_tag", json!({ "id": table, "tag": "Spring offer" }));
+    h.ok("add_tag", json!({ "id": hours, "tag": "spring OFFER" }));
+    let noted = h.ok(
+        "set_note",
+        json!({ "id": table, "note": "Ask for the terrace next time" }),
+    );
+    assert_eq!(noted["tags"], json!(["Spring offer"]));
+    let contact = h.ok(
+        "set_contact",
+        json!({ "number": "020 7946 0958", "region": "GB", "name": "Luigi's Trattoria" }),
+    );
+    assert_eq!(contact["phoneNumber"], NUMBER_E164);
+    assert_eq!(contact["calls"], 1);
+    let (kind, message) = h.err("add_tag", json!({ "id": table, "tag": "   " }));
+    assert_eq!(kind, "invalidInput");
+    assert_plain(&message);
+    let (kind, _) = h.err(
+        "set_follow_up",
+        json!({ "id": table, "followUp": "next tuesday-ish" }),
+    );
+    assert_eq!(kind, "invalidInput");
+
+    // Filters combine, and the contact's name and the note are searched.
+    let list = |filter: Value| {
+        let mut q = filter;
+        q["offset"] = json!(0);
+        q["limit"] = json!(50);
+        let page = h.ok("list_history", json!({ "query": q }));
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(id_of)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(list(json!({"tag": "spring offer"})), [hours, table]);
+    assert_eq!(
+        list(json!({"tag": "spring offer", "outcome": {"kind": "is", "outcome": "achieved"}})),
+        [table]
+    );
+    assert_eq!(list(json!({"outcome": {"kind": "notSet"}})), [hours]);
+    assert_eq!(list(json!({"phone": NUMBER_E164})), [table]);
+    assert_eq!(list(json!({"search": "trattoria"})), [table]);
+    assert_eq!(list(json!({"search": "terrace"})), [table]);
+    assert_eq!(list(json!({"demo": false})), Vec::<i64>::new());
+    assert_eq!(
+        list(json!({"since": "2026-11-30", "until": "2026-11-30"})).len(),
+        2
+    );
+    assert_eq!(list(json!({"since": "2026-12-01"})), Vec::<i64>::new());
+    let (kind, message) = h.err(
+        "list_history",
+        json!({"query": {"since": "2026-12-02", "until": "2026-12-01", "offset": 0, "limit": 50}}),
+    );
+    assert_eq!(kind, "invalidInput");
+    assert!(message.contains("Swap"), "{message}");
+
+    let detail = h.ok("get_task", json!({ "id": table }));
+    assert_eq!(detail["call"]["contactName"], "Luigi's Trattoria");
+    assert_eq!(detail["call"]["note"], "Ask for the terrace next time");
+
+    // The overview of the filtered calls.
+    let o = h.ok("overview", json!({ "filter": {"tag": "Spring Offer"} }));
+    assert_eq!(o["total"], 2);
+    assert_eq!(o["achieved"], 1);
+    assert_eq!(o["judged"], 1);
+    assert_eq!(o["achievedShare"], 1.0);
+    assert_eq!(o["byOutcome"][0]["label"], "Achieved");
+    assert_eq!(o["byOutcome"][4]["label"], "No outcome yet");
+    assert_eq!(o["byOutcome"][4]["calls"], 1);
+    assert_eq!(o["perWeek"].as_array().unwrap().len(), 1);
+
+    // Tags: listed with counts, renamed (merged) and deleted everywhere.
+    let tags = h.ok("list_tags", json!({}));
+    assert_eq!(tags, json!([{"name": "Spring offer", "calls": 2}]));
+    assert_eq!(
+        h.ok(
+            "rename_tag",
+            json!({"from": "spring offer", "to": "Spring 2027"})
+        ),
+        2
+    );
+    assert_eq!(list(json!({"tag": "spring 2027"})), [hours, table]);
+    assert_eq!(h.ok("delete_tag", json!({"tag": "SPRING 2027"})), 2);
+    assert_eq!(h.ok("list_tags", json!({})), json!([]));
+
+    // Export: the filtered calls to the file the user picked, with progress; read back.
+    let out = h.dir.path().join("calls.csv");
+    *h.host.save_to.lock().unwrap() = Some(out.clone());
+    let done = h.ok(
+        "export_calls",
+        json!({"args": {"filter": {"phone": NUMBER_E164}, "format": "csv", "withTranscripts": false}}),
+    );
+    assert_eq!(done["calls"], 1);
+    assert_eq!(done["path"], out.display().to_string());
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.starts_with('\u{feff}'), "a BOM for spreadsheets");
+    assert!(csv.contains("Luigi's Trattoria"), "{csv}");
+    assert!(csv.contains("Ask for the terrace next time"), "{csv}");
+    assert!(
+        !csv.contains("opening hours"),
+        "only the filtered call: {csv}"
+    );
+    let progress = h.host.progress.lock().unwrap().clone();
+    assert_eq!(progress.last(), Some(&(1, 1)), "{progress:?}");
+    *h.host.save_to.lock().unwrap() = None;
+    assert_eq!(
+        h.ok(
+            "export_calls",
+            json!({"args": {"filter": {}, "format": "json", "withTranscripts": false}})
+        ),
+        Value::Null,
+        "the dialog closed: nothing written"
+    );
+    let (kind, _) = h.err(
+        "export_calls",
+        json!({"args": {"filter": {}, "format": "xlsx", "withTranscripts": false}}),
+    );
+    assert_eq!(kind, "invalidInput");
+}
+
+#[test]
+fn a_follow_up_is_announced_once_when_it_falls_due() {
+    let clock = ManualClock::new(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 30, 12, 0, 0)
+            .unwrap(),
+    );
+    let c = clock.clone();
+    let h = Harness::configured(SLOW, move |cfg| cfg.clock = c);
+    h.ok("start_demo", json!({}));
+    let id = id_of(
+        &h.place(NUMBER, "Ask if the parcel has shipped", false)
+            .unwrap(),
+    );
+    h.ok(
+        "set_contact",
+        json!({ "number": NUMBER, "region": null, "name": "Parcel desk" }),
+    );
+    h.ok(
+        "set_note",
+        json!({ "id": id, "note": "Call back about the refund" }),
+    );
+    let state = h.state();
+    state.check_follow_ups().unwrap();
+    let local_tomorrow = (clock.now().with_timezone(&chrono::Local) + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let set = h.ok(
+        "set_follow_up",
+        json!({ "id": id, "followUp": format!("{local_tomorrow} 09:30") }),
+    );
+    assert_eq!(set["followUp"], format!("{local_tomorrow} 09:30"));
+    let items = h.ok("list_follow_ups", json!({}));
+    assert_eq!(items[0]["call"]["id"], id);
+    assert_eq!(items[0]["overdue"], false);
+    assert_eq!(items[0]["today"], false);
+
+    let follow_up_notes = || {
+        h.host
+            .notes()
+            .into_iter()
+            .filter(|(t, _)| t.contains("ollow-up"))
+            .collect::<Vec<_>>()
+    };
+    assert!(state.check_follow_ups().unwrap().is_empty(), "not due yet");
+    assert!(follow_up_notes().is_empty());
+    clock.advance(chrono::Duration::days(2));
+    // The app's own watch may get there first (it checks twice a minute); either way it is
+    // announced once.
+    state.check_follow_ups().unwrap();
+    assert_eq!(
+        follow_up_notes(),
+        [(
+            "Follow-up due — Parcel desk (+44 20 7946 0958)".to_owned(),
+            "Call back about the refund".to_owned()
+        )]
+    );
+    assert!(
+        state.check_follow_ups().unwrap().is_empty(),
+        "announced once"
+    );
+    let items = h.ok("list_follow_ups", json!({}));
+    assert_eq!(items[0]["overdue"], true);
+
+    // Moved to a later day: announced again when that comes, once.
+    let later = (clock.now().with_timezone(&chrono::Local) + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    h.ok("set_follow_up", json!({ "id": id, "followUp": later }));
+    assert!(state.check_follow_ups().unwrap().is_empty());
+    clock.advance(chrono::Duration::days(1));
+    state.check_follow_ups().unwrap();
+    assert_eq!(follow_up_notes().len(), 2);
+
+    // Notifications off: nothing shown.
+    h.settings("off");
+    h.ok(
+        "set_follow_up",
+        json!({ "id": id, "followUp": later.clone() + " 23:59" }),
+    );
+    clock.advance(chrono::Duration::days(1));
+    state.check_follow_ups().unwrap();
+    assert_eq!(follow_up_notes().len(), 2);
+
+    // Cleared: no longer listed.
+    h.ok("set_follow_up", json!({ "id": id, "followUp": null }));
+    assert_eq!(h.ok("list_follow_ups", json!({})), json!([]));
+}
+
+#[test]
+fn follow_ups_already_due_at_start_are_announced_in_one_notification() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    {
+        let hist = missioncall_core::history::History::open_in_dir(dir.path()).unwrap();
+        for (i, phone) in ["+442079460958", "+14155552671", "+12125550123"]
+            .into_iter()
+            .enumerate()
+        {
+            let id = hist
+                .insert_attempt(&missioncall_core::history::NewAttempt {
+                    phone_e164: phone,
+                    phone_region: None,
+                    task: "Ask about the invoice",
+                    origin: &missioncall_core::call::Origin::Demo,
+                })
+                .unwrap();
+            hist.mark_not_placed(id, "test").unwrap();
+            let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1 + i as u32).unwrap();
+            hist.set_follow_up(
+                id,
+                Some(missioncall_core::review::FollowUp {
+                    date: day,
+                    time: None,
+                }),
+            )
+            .unwrap();
+        }
+    }
+    let h = Harness::open(dir, MemKeychain::default(), SLOW);
+    let notes = wait_until("the start-up notification of due follow-ups", || {
+        let n: Vec<_> = h
+            .host
+            .notes()
+            .into_iter()
+            .filter(|(t, _)| t.contains("ollow-up"))
+            .collect();
+        (!n.is_empty(), n)
+    });
+    assert_eq!(notes[0].0, "3 follow-ups are due");
+    assert!(h.state().check_follow_ups().unwrap().is_empty());
+    assert_eq!(
+        h.host
+            .notes()
+            .iter()
+            .filter(|(t, _)| t.contains("ollow-up"))
+            .count(),
+        1,
+        "not one each as well"
+    );
 }

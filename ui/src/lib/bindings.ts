@@ -45,6 +45,46 @@ export const commands = {
 	startDemo: () => typedError<AppMode, AppError>(__TAURI_INVOKE("start_demo")),
 	stopDemo: () => typedError<AppMode, AppError>(__TAURI_INVOKE("stop_demo")),
 	exportCall: (id: number) => typedError<string | null, AppError>(__TAURI_INVOKE("export_call", { id })),
+	/**  Sets what the call achieved (`None` clears it). The service's status is not touched. */
+	setOutcome: (id: number, outcome: Outcome | null) => typedError<CallSummary, AppError>(__TAURI_INVOKE("set_outcome", { id, outcome })),
+	/**  Replaces the call's note (empty text removes it). */
+	setNote: (id: number, note: string) => typedError<CallSummary, AppError>(__TAURI_INVOKE("set_note", { id, note })),
+	/**  Sets the follow-up (`YYYY-MM-DD` with an optional ` HH:MM`, local time) or clears it. */
+	setFollowUp: (id: number, followUp: string | null) => typedError<CallSummary, AppError>(__TAURI_INVOKE("set_follow_up", { id, followUp })),
+	addTag: (id: number, tag: string) => typedError<CallSummary, AppError>(__TAURI_INVOKE("add_tag", { id, tag })),
+	removeTag: (id: number, tag: string) => typedError<CallSummary, AppError>(__TAURI_INVOKE("remove_tag", { id, tag })),
+	/**  Every tag with its number of calls, by name. */
+	listTags: () => typedError<TagCount[], AppError>(__TAURI_INVOKE("list_tags")),
+	/**
+	 *  Renames a tag on every call (merging it into a tag of that name if there is one); answers
+	 *  with the number of calls changed.
+	 */
+	renameTag: (from: string, to: string) => typedError<number, AppError>(__TAURI_INVOKE("rename_tag", { from, to })),
+	/**  Removes a tag from every call; answers with the number of calls changed. */
+	deleteTag: (tag: string) => typedError<number, AppError>(__TAURI_INVOKE("delete_tag", { tag })),
+	/**  Every contact, by name. */
+	listContacts: () => typedError<Contact[], AppError>(__TAURI_INVOKE("list_contacts")),
+	/**  Names a number (E.164, or as typed with the default region). Every call to it shows the name. */
+	setContact: (number: string, region: string | null, name: string) => typedError<Contact, AppError>(__TAURI_INVOKE("set_contact", { number, region, name })),
+	/**  Forgets a number's name (its calls stay). */
+	removeContact: (number: string) => typedError<boolean, AppError>(__TAURI_INVOKE("remove_contact", { number })),
+	/**  Calls with a follow-up, soonest first, with where each stands on the local clock. */
+	listFollowUps: () => typedError<FollowUpItem[], AppError>(__TAURI_INVOKE("list_follow_ups")),
+	/**  The figures of the calls the filter selects. */
+	overview: (filter: CallFilter) => typedError<Overview, AppError>(__TAURI_INVOKE("overview", { filter })),
+	/**
+	 *  Exports the calls the filter selects to a file the user picks, with `export-progress`
+	 *  events on the way. `None` if the user closed the dialog. `cancel_export` stops it (no file
+	 *  is left).
+	 */
+	exportCalls: (args: ExportArgs) => typedError<ExportDone | null, AppError>(__TAURI_INVOKE("export_calls", { args })),
+	/**  Stops the export under way, if any. */
+	cancelExport: () => typedError<null, AppError>(__TAURI_INVOKE("cancel_export")),
+	/**
+	 *  Opens the system's print dialog for the window (the report view has a print stylesheet;
+	 *  the dialog can save it as PDF).
+	 */
+	printWindow: () => typedError<null, AppError>(__TAURI_INVOKE("print_window")),
 	/**
 	 *  The UI's first screen is rendered. Prints the benchmark readiness line when
 	 *  `MISSIONCALL_BENCH_READY=1`, and loads the phone-number metadata in the background now
@@ -57,6 +97,7 @@ export const commands = {
 /** Events */
 export const events = {
 	demoChanged: makeEvent<DemoChanged, DemoChanged>("demo-changed"),
+	exportProgress: makeEvent<ExportProgress, ExportProgress>("export-progress"),
 	networkState: makeEvent<NetworkState, NetworkState>("network-state"),
 	taskUpdated: makeEvent<TaskUpdated, TaskUpdated>("task-updated"),
 };
@@ -80,7 +121,14 @@ export type AppErrorKind = "invalidPhone" | "invalidTask" | "duplicate" | "noKey
 /**  The call was not confirmed (or the confirmation expired): nothing was sent. */
 "notConfirmed" | 
 /**  A setting is not valid. */
-"invalidSettings" | "other";
+"invalidSettings" | 
+/**
+ *  What the user typed cannot be kept as it is (a tag, a note, a date, a name): the message
+ *  says why; nothing changed.
+ */
+"invalidInput" | 
+/**  A long task was stopped by the user: nothing was written. */
+"cancelled" | "other";
 
 export type AppMode = {
 	demo: boolean,
@@ -98,6 +146,8 @@ export type Boot = {
 	settings: Settings,
 	/**  The statuses offered in the history filter, in order, with their plain words. */
 	statusChoices: StatusChoice[],
+	/**  The outcomes a person can give a call, in order, with their plain words. */
+	outcomeChoices: OutcomeChoice[],
 };
 
 export type CallDetail = {
@@ -106,6 +156,24 @@ export type CallDetail = {
 	turns: Turn[],
 	timeline: StatusEvent[],
 	likelyNoAnswer: boolean,
+};
+
+/**  Which calls to show: every part that is set must match (none set: every call). */
+export type CallFilter = {
+	status: CallStatus | null,
+	/**  Words to find in the task, transcript, summary, number, note, tags or contact name. */
+	search: string | null,
+	outcome: OutcomeFilter | null,
+	/**  A tag (any case). */
+	tag: string | null,
+	/**  Calls to this number (E.164): a contact's page. */
+	phone: string | null,
+	/**  Only demo calls (`true`) or only real ones (`false`). */
+	demo: boolean | null,
+	/**  From this local day, `YYYY-MM-DD` (included). */
+	since: string | null,
+	/**  To this local day, `YYYY-MM-DD` (included). */
+	until: string | null,
 };
 
 /**
@@ -150,6 +218,17 @@ export type CallSummary = {
 	summary: string | null,
 	error: string | null,
 	demo: boolean,
+	/**  What the call achieved, in the user's judgement (never set by the service). */
+	outcome: Outcome | null,
+	outcomeLabel: string | null,
+	/**  The user's note (empty when none). */
+	note: string,
+	/**  The follow-up, `YYYY-MM-DD` or `YYYY-MM-DD HH:MM` (local time), if any. */
+	followUp: string | null,
+	/**  Sorted, case-insensitively. */
+	tags: string[],
+	/**  The name the user gave the number, if any. */
+	contactName: string | null,
 };
 
 /**
@@ -185,8 +264,47 @@ export type Connection = "online" |
 /**  The service refused the key: calls are not followed until it is corrected. */
 "keyRejected";
 
+/**  A name the user gave a number. */
+export type Contact = {
+	phoneNumber: string,
+	phoneDisplay: string,
+	name: string,
+	calls: number,
+	lastCallAt: string | null,
+};
+
 /**  Demo mode started or stopped (the payload is the new mode). */
 export type DemoChanged = AppMode;
+
+/**  What to export: the calls of a filter, in a format. */
+export type ExportArgs = {
+	filter: CallFilter,
+	/**  `csv`, `json` or `md`. */
+	format: string,
+	/**  Add each call's transcript (CSV and the report; JSON always has everything). */
+	withTranscripts: boolean,
+};
+
+/**  An export that finished. */
+export type ExportDone = {
+	path: string,
+	calls: number,
+};
+
+/**  How far an export has gone (sent every few hundred calls). */
+export type ExportProgress = {
+	done: number,
+	total: number,
+};
+
+/**  A call with a follow-up, and where it stands against the local clock. */
+export type FollowUpItem = {
+	call: CallSummary,
+	/**  Its day has passed (or its time, when it has one). */
+	overdue: boolean,
+	/**  It falls on today's date (local). */
+	today: boolean,
+};
 
 export type HistoryPage = {
 	items: CallSummary[],
@@ -195,11 +313,9 @@ export type HistoryPage = {
 };
 
 export type HistoryQuery = {
-	status: CallStatus | null,
-	search: string | null,
 	offset: number,
 	limit: number,
-};
+} & CallFilter;
 
 export type KeyStatus = {
 	set: boolean,
@@ -225,6 +341,52 @@ export type LocalState =
 export type NetworkState = {
 	connection: Connection,
 	message: string | null,
+};
+
+/**
+ *  What a call achieved, in the user's judgement (set by the user, never by the service or the
+ *  tracker; the status is the service's). A call without one has `None`.
+ */
+export type Outcome = 
+/**  The mission was done. */
+"achieved" | 
+/**  The call went through but the mission was not done. */
+"notAchieved" | 
+/**  Nobody answered, or the number could not be reached. */
+"noAnswer" | 
+/**  Something is left to do. */
+"followUp";
+
+/**  An outcome a person can give a call, and its plain words. */
+export type OutcomeChoice = {
+	outcome: Outcome,
+	label: string,
+};
+
+export type OutcomeCount = {
+	/**  `None`: no outcome set yet. */
+	outcome: Outcome | null,
+	label: string,
+	calls: number,
+};
+
+/**  An outcome to filter by, or "none set yet". */
+export type OutcomeFilter = { kind: "is"; outcome: Outcome } | { kind: "notSet" };
+
+/**  The figures of the filtered calls (see the core's `Overview`). */
+export type Overview = {
+	total: number,
+	byOutcome: OutcomeCount[],
+	byStatus: StatusCount[],
+	perWeek: WeekCount[],
+	earlierCalls: number,
+	achieved: number,
+	judged: number,
+	/**  0 to 1; `None` when no call has an outcome. */
+	achievedShare: number | null,
+	finished: number,
+	neverConnected: number,
+	medianSecondsToDone: number | null,
 };
 
 export type PhoneCheck = {
@@ -275,10 +437,23 @@ export type StatusChoice = {
 	label: string,
 };
 
+export type StatusCount = {
+	status: CallStatus,
+	label: string,
+	tone: Tone,
+	calls: number,
+};
+
 export type StatusEvent = {
 	status: CallStatus,
 	label: string,
 	seenAt: string,
+};
+
+/**  A tag and how many calls carry it. */
+export type TagCount = {
+	name: string,
+	calls: number,
 };
 
 /**  A call's status or result changed. */
@@ -320,6 +495,13 @@ export type Turn = {
 	speaker: string,
 	label: string,
 	text: string,
+};
+
+export type WeekCount = {
+	/**  The Monday the week starts on, `YYYY-MM-DD`. */
+	weekOf: string,
+	calls: number,
+	achieved: number,
 };
 
 /* Tauri Specta runtime */
