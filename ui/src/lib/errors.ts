@@ -33,6 +33,8 @@ const HANDLING: Record<AppErrorKind, ErrorHandling> = {
   otherOrigin: { headline: 'This call cannot be handled from here.' },
   notConfirmed: { headline: 'The call was not confirmed.' },
   invalidSettings: { headline: 'A setting needs a change.', settings: 'prefs' },
+  invalidInput: { headline: 'That cannot be kept as it is.' },
+  cancelled: { headline: 'Stopped.' },
   other: { headline: 'Something went wrong.' },
 };
 
