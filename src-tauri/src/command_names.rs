@@ -39,5 +39,6 @@ pub const COMMANDS: &[&str] = &[
     "export_calls",
     "cancel_export",
     "print_window",
+    "import_contacts",
     "ui_ready",
 ];

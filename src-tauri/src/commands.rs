@@ -516,3 +516,36 @@ pub async fn print_window(app: State<'_, Starting>) -> CmdResult<()> {
         )
     })
 }
+
+/// Names numbers from a vCard or CSV file the user picks (numbers without a country code are
+/// read in `region`). `None` if the dialog was closed.
+#[tauri::command]
+#[specta::specta]
+pub async fn import_contacts(
+    app: State<'_, Starting>,
+    region: Option<String>,
+) -> CmdResult<Option<ContactsImported>> {
+    let state = app.get().await?;
+    let host = state.host.clone();
+    let Some(path) = blocking(move || host.open_path(FileKind::Contacts)).await? else {
+        return Ok(None);
+    };
+    let history = Arc::clone(state.history());
+    let done = blocking(move || -> CmdResult<ContactsImported> {
+        let bytes = std::fs::read(&path).map_err(|e| {
+            AppError::new(
+                AppErrorKind::InvalidInput,
+                format!(
+                    "Could not read {} ({e}). Choose another file.",
+                    path.display()
+                ),
+            )
+        })?;
+        let preview = missioncall_core::contacts_import::read_bytes(&bytes, region.as_deref())
+            .map_err(|e| AppError::new(AppErrorKind::InvalidInput, e.to_string()))?;
+        let applied = missioncall_core::contacts_import::apply(&history, &preview)?;
+        Ok(ContactsImported::new(&preview, &applied))
+    })
+    .await??;
+    Ok(Some(done))
+}

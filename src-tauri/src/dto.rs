@@ -670,3 +670,55 @@ pub struct ExportProgress {
     pub done: u32,
     pub total: u32,
 }
+
+/// What importing contacts did, and the entries it skipped (at most [`MAX_SKIPPED_SHOWN`]).
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactsImported {
+    pub added: u32,
+    pub renamed: u32,
+    pub unchanged: u32,
+    pub skipped: u32,
+    pub skipped_entries: Vec<SkippedContact>,
+}
+
+/// An entry of the file that was not kept, and why.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedContact {
+    /// The card or row, from 1.
+    pub at: u32,
+    pub name: String,
+    pub input: String,
+    pub problem: String,
+}
+
+/// The most skipped entries listed to the window (the counts are complete).
+pub const MAX_SKIPPED_SHOWN: usize = 50;
+
+impl ContactsImported {
+    pub fn new(
+        p: &missioncall_core::contacts_import::Preview,
+        a: &missioncall_core::contacts_import::Applied,
+    ) -> Self {
+        ContactsImported {
+            added: small(a.added),
+            renamed: small(a.renamed),
+            unchanged: small(a.unchanged),
+            skipped: small(a.skipped),
+            skipped_entries: p
+                .entries
+                .iter()
+                .filter_map(|e| {
+                    Some(SkippedContact {
+                        at: e.at.min(u32::MAX as usize) as u32,
+                        name: e.name.clone(),
+                        input: e.input.clone(),
+                        problem: e.problem.clone()?,
+                    })
+                })
+                .take(MAX_SKIPPED_SHOWN)
+                .collect(),
+        }
+    }
+}

@@ -57,6 +57,7 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             export_calls,
             cancel_export,
             print_window,
+            import_contacts,
             ui_ready,
         ])
         .events(tauri_specta::collect_events![

@@ -2097,3 +2097,29 @@ fn follow_ups_already_due_at_start_are_announced_in_one_notification() {
         "not one each as well"
     );
 }
+
+#[test]
+fn contacts_are_imported_from_the_file_the_user_picks() {
+    let h = Harness::new(SLOW);
+    h.ok("start_demo", json!({}));
+    let id = id_of(&h.place(NUMBER, "Book a table", false).unwrap());
+    let file = h.dir.path().join("people.csv");
+    std::fs::write(
+        &file,
+        "Name,Phone\nLuigi's Trattoria,020 7946 0958\n<b>Bad</b>,not a number\n",
+    )
+    .unwrap();
+    assert_eq!(
+        h.ok("import_contacts", json!({ "region": "GB" })),
+        Value::Null,
+        "the dialog closed: nothing read"
+    );
+    *h.host.open_from.lock().unwrap() = Some(file);
+    let done = h.ok("import_contacts", json!({ "region": "GB" }));
+    assert_eq!(done["added"], 1);
+    assert_eq!(done["skipped"], 1);
+    assert_eq!(done["skippedEntries"][0]["at"], 2);
+    assert_eq!(done["skippedEntries"][0]["name"], "<b>Bad</b>");
+    let detail = h.ok("get_task", json!({ "id": id }));
+    assert_eq!(detail["call"]["contactName"], "Luigi's Trattoria");
+}

@@ -203,6 +203,16 @@ pub enum ContactAction {
         #[arg(long, value_name = "CC")]
         region: Option<String>,
     },
+    /// Name numbers from a vCard (.vcf) or a CSV file with a name and a phone column.
+    Import {
+        file: std::path::PathBuf,
+        /// Country of the numbers written without their country code (ISO code).
+        #[arg(long, value_name = "CC")]
+        region: Option<String>,
+        /// List what would be kept, and why any entry would not, without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

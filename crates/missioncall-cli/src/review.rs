@@ -9,8 +9,8 @@ use crate::run::{open_history, printable};
 use chrono::NaiveDate;
 use missioncall_core::call::Outcome;
 use missioncall_core::history::{CallRecord, History, HistoryFilter, OutcomeFilter};
-use missioncall_core::phone;
 use missioncall_core::review::{self, FollowUp};
+use missioncall_core::{contacts_import, phone};
 
 type Out = Result<i32, Failure>;
 
@@ -220,6 +220,56 @@ pub fn contact(g: &Global, action: ContactAction) -> Out {
                         c.calls,
                         if c.calls == 1 { "" } else { "s" }
                     );
+                }
+            }
+        }
+        ContactAction::Import {
+            file,
+            region,
+            dry_run,
+        } => {
+            let bytes = std::fs::read(&file).map_err(|e| {
+                Failure::new(
+                    exit::INVALID_INPUT,
+                    format!(
+                        "Could not read {}: {e}. Check the file's name and that you may read it.",
+                        file.display()
+                    ),
+                )
+            })?;
+            let region = region.unwrap_or_else(phone::system_region);
+            let preview = contacts_import::read_bytes(&bytes, Some(&region))
+                .map_err(|e| Failure::new(exit::INVALID_INPUT, e.to_string()))?;
+            let applied = if dry_run {
+                None
+            } else {
+                Some(contacts_import::apply(&h, &preview)?)
+            };
+            if g.json {
+                json_line(&serde_json::json!({
+                    "entries": preview.entries,
+                    "applied": applied,
+                }));
+            } else {
+                for e in preview.entries.iter().filter(|e| e.problem.is_some()) {
+                    println!(
+                        "skipped #{} {} ({}): {}",
+                        e.at,
+                        printable(&e.name),
+                        printable(&e.input),
+                        e.problem.as_deref().unwrap_or_default()
+                    );
+                }
+                match applied {
+                    None => println!(
+                        "{} of {} entries would be kept (nothing changed: --dry-run).",
+                        preview.good().count(),
+                        preview.entries.len()
+                    ),
+                    Some(a) => println!(
+                        "{} added, {} renamed, {} unchanged, {} skipped.",
+                        a.added, a.renamed, a.unchanged, a.skipped
+                    ),
                 }
             }
         }

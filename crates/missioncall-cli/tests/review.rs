@@ -250,3 +250,70 @@ fn bad_review_input_gets_a_plain_reason_and_changes_nothing() {
         "nothing changed"
     );
 }
+
+#[test]
+fn contacts_are_imported_from_a_vcard_and_a_csv_file() {
+    let sim = TestSim::new(1.0);
+    let cli = Cli::for_sim(&sim);
+    let (id, _) = place(&cli, LONDON, "Book a table for four");
+    let vcf = cli.data_dir().join("people.vcf");
+    std::fs::write(
+        &vcf,
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Luigi's Trattoria\r\nTEL;TYPE=WORK:+44 20 7183 8750\r\nEND:VCARD\r\n\
+         BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Nobody\r\nTEL:12\r\nEND:VCARD\r\n",
+    )
+    .unwrap();
+    // A dry run lists, and changes nothing.
+    let dry = cli
+        .run(&[
+            "contact",
+            "import",
+            vcf.to_str().unwrap(),
+            "--dry-run",
+            "--json",
+        ])
+        .expect(OK)
+        .json();
+    assert_eq!(dry["entries"].as_array().unwrap().len(), 2);
+    assert!(dry["applied"].is_null());
+    assert!(dry["entries"][1]["problem"].is_string());
+    assert_eq!(
+        cli.run(&["contact", "list", "--json"]).expect(OK).json(),
+        serde_json::json!([])
+    );
+
+    let done = cli
+        .run(&["contact", "import", vcf.to_str().unwrap(), "--json"])
+        .expect(OK)
+        .json();
+    assert_eq!(done["applied"]["added"], 1);
+    assert_eq!(done["applied"]["skipped"], 1);
+    assert_eq!(history(&cli, &["--contact", "Luigi's Trattoria"]), [id]);
+
+    // A CSV renames it; importing again changes nothing.
+    let csv = cli.data_dir().join("people.csv");
+    std::fs::write(&csv, "Name;Phone\n\"Luigi's, Soho\";'020 7183 8750\n").unwrap();
+    let run = |path: &std::path::Path| {
+        cli.run(&[
+            "contact",
+            "import",
+            path.to_str().unwrap(),
+            "--region",
+            "GB",
+        ])
+        .expect(OK)
+        .stdout
+    };
+    assert!(run(&csv).contains("0 added, 1 renamed"), "{}", run(&csv));
+    assert!(run(&csv).contains("1 unchanged"));
+    let list = cli.run(&["contact", "list", "--json"]).expect(OK).json();
+    assert_eq!(list[0]["name"], "Luigi's, Soho");
+
+    // A file that is not contacts: a plain reason, exit 3.
+    let bad = cli.data_dir().join("bad.csv");
+    std::fs::write(&bad, "Company,Notes\nAcme,hi\n").unwrap();
+    let r = cli
+        .run(&["contact", "import", bad.to_str().unwrap()])
+        .expect(INVALID_INPUT);
+    assert!(r.stderr.contains("no column"), "{}", r.stderr);
+}

@@ -8,6 +8,7 @@
 pub mod call;
 pub mod calls;
 pub mod clock;
+pub mod contacts_import;
 pub mod error;
 pub mod export;
 pub mod history;

@@ -86,6 +86,11 @@ export const commands = {
 	 */
 	printWindow: () => typedError<null, AppError>(__TAURI_INVOKE("print_window")),
 	/**
+	 *  Names numbers from a vCard or CSV file the user picks (numbers without a country code are
+	 *  read in `region`). `None` if the dialog was closed.
+	 */
+	importContacts: (region: string | null) => typedError<ContactsImported | null, AppError>(__TAURI_INVOKE("import_contacts", { region })),
+	/**
 	 *  The UI's first screen is rendered. Prints the benchmark readiness line when
 	 *  `MISSIONCALL_BENCH_READY=1`, and loads the phone-number metadata in the background now
 	 *  that the window no longer competes for the CPU (it takes tens of milliseconds; the first
@@ -273,6 +278,15 @@ export type Contact = {
 	lastCallAt: string | null,
 };
 
+/**  What importing contacts did, and the entries it skipped (at most [`MAX_SKIPPED_SHOWN`]). */
+export type ContactsImported = {
+	added: number,
+	renamed: number,
+	unchanged: number,
+	skipped: number,
+	skippedEntries: SkippedContact[],
+};
+
 /**  Demo mode started or stopped (the payload is the new mode). */
 export type DemoChanged = AppMode;
 
@@ -429,6 +443,15 @@ export type Settings = {
 	defaultRegion: string | null,
 	notifications: string,
 	theme: string,
+};
+
+/**  An entry of the file that was not kept, and why. */
+export type SkippedContact = {
+	/**  The card or row, from 1. */
+	at: number,
+	name: string,
+	input: string,
+	problem: string,
 };
 
 /**  A status a person can filter by, and its plain words. */
