@@ -522,7 +522,7 @@ impl History {
 
     /// One page of calls matching the filter, newest first (`created_at` desc, then id desc).
     pub fn list(&self, f: &HistoryFilter) -> Result<Vec<CallRecord>> {
-        let (cond, mut args) = filter_sql(f);
+        let (from, mut args) = matching_sql(f);
         let limit = match f.limit {
             0 => DEFAULT_PAGE,
             n => n.min(MAX_PAGE),
@@ -531,25 +531,26 @@ impl History {
         args.push(Value::Integer(f.offset.into()));
         // Pick the page's ids first (sorting only ids and times), then read just those rows:
         // sorting whole rows would carry every matching transcript through the sorter.
-        // A search orders by id (the order calls were recorded, i.e. newest first as well):
-        // sorting tens of thousands of matches by time costs ~100 ms at 100,000 calls, while
-        // walking ids in order stops after one page.
-        let order = if searching(f) {
-            "id DESC"
+        // A search orders by id (the order calls were recorded, i.e. newest first as well),
+        // walking the full-text matches from the newest and stopping after one page (see
+        // `matching_sql`); sorting tens of thousands of matches by time would cost ~100 ms at
+        // 100,000 calls.
+        let (inner_order, order) = if searching(f) {
+            ("calls_fts.rowid DESC", "id DESC")
         } else {
-            "created_at DESC, id DESC"
+            ("created_at DESC, id DESC", "created_at DESC, id DESC")
         };
         let sql = format!(
-            "SELECT {COLUMNS} FROM calls WHERE id IN (SELECT id FROM calls WHERE {cond} \
-             ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}"
+            "SELECT {COLUMNS} FROM calls WHERE id IN (SELECT calls.id {from} \
+             ORDER BY {inner_order} LIMIT ? OFFSET ?) ORDER BY {order}"
         );
         select_many(&self.conn(), &sql, args)
     }
 
     /// How many calls match the filter (ignoring its limit and offset).
     pub fn count(&self, f: &HistoryFilter) -> Result<u64> {
-        let (cond, args) = filter_sql(f);
-        let sql = format!("SELECT COUNT(*) FROM calls WHERE {cond}");
+        let (from, args) = matching_sql(f);
+        let sql = format!("SELECT COUNT(*) {from}");
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&sql)?;
         let n: i64 = stmt.query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
@@ -833,6 +834,39 @@ fn select_many(conn: &Connection, sql: &str, args: Vec<Value>) -> Result<Vec<Cal
 /// True when the filter has search words.
 fn searching(f: &HistoryFilter) -> bool {
     f.search.as_deref().and_then(search::fts_query).is_some()
+}
+
+/// The calls a filter selects, as `FROM … WHERE …` (the call's id is `calls.id`), and its
+/// bound values. Without search words, the calls table and [`filter_sql`]'s condition. With
+/// them, the full-text index's matches joined to `calls_narrow_idx`, which holds every short
+/// column a filter reads keyed by id: the other conditions are checked in that index for each
+/// match, never reading a row (the columns added since version 1 sit after the transcript, on
+/// its overflow pages), and a page walks the matches newest first and stops when it is full.
+/// With a word found in most calls and two other filters, the first page took ~40 ms at
+/// 100,000 calls through `id IN (all the matches)`; this way it takes ~1 ms.
+fn matching_sql(f: &HistoryFilter) -> (String, Vec<Value>) {
+    match f.search.as_deref().and_then(search::fts_query) {
+        None => {
+            let (cond, args) = filter_sql(f);
+            (format!("FROM calls WHERE {cond}"), args)
+        }
+        Some(q) => {
+            let rest = HistoryFilter {
+                search: None,
+                ..f.clone()
+            };
+            let (cond, rest_args) = filter_sql(&rest);
+            let mut args = vec![Value::Text(q)];
+            args.extend(rest_args);
+            (
+                format!(
+                    "FROM calls_fts JOIN calls INDEXED BY calls_narrow_idx \
+                     ON calls.id = calls_fts.rowid WHERE calls_fts MATCH ? AND {cond}"
+                ),
+                args,
+            )
+        }
+    }
 }
 
 /// The WHERE condition and its bound values for a filter. User text is only ever bound.

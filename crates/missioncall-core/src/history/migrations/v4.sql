@@ -7,9 +7,13 @@
 --    and counts of any filter without a status).
 --  * calls_state_idx: the status first (sending attempts, a status filter), then the outcome
 --    and demo flag.
+--  * calls_narrow_idx: the same columns keyed by id, for a search: each full-text match is
+--    checked against the other filters here, without reading its row.
 DROP INDEX calls_created_idx;
 CREATE INDEX calls_created_idx ON calls
     (created_at DESC, id DESC, local_state, service_status, outcome, demo, phone_e164);
 DROP INDEX calls_state_idx;
 CREATE INDEX calls_state_idx ON calls
     (local_state, service_status, outcome, demo, created_at DESC, id DESC);
+CREATE INDEX calls_narrow_idx ON calls
+    (id, local_state, service_status, outcome, demo, created_at, phone_e164);
