@@ -361,6 +361,29 @@ fn the_newer_annotations_win_in_both_directions() {
 }
 
 #[test]
+fn a_damaged_history_is_not_backed_up_as_if_sound() {
+    let c = clock();
+    let (a, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let h = open(a.path(), &c);
+    populate(&h, &c);
+    // Part of the full-text index is lost.
+    Connection::open(h.path())
+        .unwrap()
+        .execute("DELETE FROM calls_fts_data WHERE id > 10", [])
+        .unwrap();
+    assert_ne!(h.integrity_check().unwrap(), "ok");
+    let file = out.path().join("b.sqlite");
+    match h.backup_to(&file) {
+        Err(e @ HistoryError::BackupDamaged { .. }) => {
+            assert!(e.to_string().contains("integrity check"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let left: Vec<_> = std::fs::read_dir(out.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing under the name, no temporary file");
+}
+
+#[test]
 fn a_backup_taken_while_calls_are_written_restores_consistently() {
     let c = clock();
     let (a, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -626,7 +649,13 @@ fn a_restore_never_changes_its_file_and_refuses_what_is_not_a_history() {
         .unwrap()
         .execute_batch("CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');")
         .unwrap();
-    for file in [&text, &empty, &other] {
+    // Another program's file that numbers its own layouts.
+    let numbered = out.path().join("numbered.sqlite");
+    Connection::open(&numbered)
+        .unwrap()
+        .execute_batch("CREATE TABLE recipes (name TEXT); PRAGMA user_version = 2;")
+        .unwrap();
+    for file in [&text, &empty, &other, &numbered] {
         let bytes = std::fs::read(file).unwrap();
         match dst.restore_from(file) {
             Err(e @ HistoryError::NotAHistory { .. }) => {
@@ -775,6 +804,9 @@ fn the_side_further_along_gives_the_status_and_a_task_id_is_never_lost_or_double
     one.mark_unknown_outcome(unknown, "No answer came back.")
         .unwrap();
     let (live, live_tid) = placed(&one, "t", NY, "Ask whether the parcel shipped");
+    let dismissed = attempt(&one, LONDON, "Ask for the opening hours");
+    one.mark_unknown_outcome(dismissed, "No answer came back.")
+        .unwrap();
     let old = backup(&one, "old.sqlite");
 
     // Later, one learns the unknown call's task id and sees both calls end.
@@ -796,15 +828,18 @@ fn the_side_further_along_gives_the_status_and_a_task_id_is_never_lost_or_double
         Some("Shipped Monday."),
     )
     .unwrap();
+    // ... and the user says no call was made for the other.
+    one.mark_not_placed(dismissed, "You confirmed that no call was made.")
+        .unwrap();
     let new = backup(&one, "new.sqlite");
 
     let two = open(dirs[1].path(), &c);
     two.restore_from(&old).unwrap();
     let r = two.restore_from(&new).unwrap();
-    assert_eq!((r.added, r.updated, r.unchanged), (0, 2, 0), "{r:?}");
+    assert_eq!((r.added, r.updated, r.unchanged), (0, 3, 0), "{r:?}");
     assert_eq!(
         two.count(&HistoryFilter::default()).unwrap(),
-        2,
+        3,
         "not doubled"
     );
     assert_eq!(everything(&two), everything(&one));
@@ -818,7 +853,7 @@ fn the_side_further_along_gives_the_status_and_a_task_id_is_never_lost_or_double
     for h in [&one, &two] {
         assert_eq!(
             h.restore_from(&old).unwrap(),
-            zeros(schema::SUPPORTED_VERSION, 2)
+            zeros(schema::SUPPORTED_VERSION, 3)
         );
         assert_eq!(
             h.get_by_task_id("found-7")
@@ -837,5 +872,11 @@ fn the_side_further_along_gives_the_status_and_a_task_id_is_never_lost_or_double
         one.get(live).unwrap().summary.as_deref(),
         Some("Shipped Monday.")
     );
+    // "No call was made", said on one side, settles the unknown outcome on the other.
+    let dismissed = all(&two)
+        .into_iter()
+        .find(|c| c.task == "Ask for the opening hours")
+        .unwrap();
+    assert_eq!(dismissed.status, CallStatus::Local(LocalState::NotPlaced));
     assert_eq!(two.integrity_check().unwrap(), "ok");
 }
