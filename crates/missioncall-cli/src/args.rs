@@ -139,6 +139,21 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write a copy of the whole call history to FILE, consistent even while the app or
+    /// another command is writing to it.
+    Backup {
+        /// The file to write (refused if it exists, unless --force).
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Merge the backup FILE into the call history: calls it lacks are added, none is doubled,
+    /// and what you said of a call comes from the side that said it last. FILE is not changed.
+    Restore {
+        /// A backup made by `missioncall backup`, the app, or a daily backup.
+        file: PathBuf,
+    },
     /// Check phone numbers without calling anyone. `-` reads lines from stdin, each
     /// `NUMBER` or `REGION<TAB>NUMBER`.
     Validate {

@@ -102,7 +102,13 @@ impl From<missioncall_core::history::HistoryError> for Failure {
     fn from(e: missioncall_core::history::HistoryError) -> Self {
         use missioncall_core::history::HistoryError as H;
         let code = match e {
-            H::InvalidInput(_) | H::TagNotFound(_) | H::NotFound(_) => INVALID_INPUT,
+            H::InvalidInput(_)
+            | H::TagNotFound(_)
+            | H::NotFound(_)
+            | H::NotAHistory { .. }
+            | H::BackupTooNew { .. }
+            | H::BackupRead { .. }
+            | H::BackupOntoHistory { .. } => INVALID_INPUT,
             _ => OTHER,
         };
         Failure::new(code, e.to_string())

@@ -5,6 +5,7 @@
 //! or an answer at the prompt).
 
 mod args;
+mod backup;
 mod exit;
 mod output;
 mod review;

@@ -85,6 +85,8 @@ pub async fn run(cli: Cli) -> Out {
             )
             .await
         }
+        Command::Backup { file, force } => crate::backup::backup(&g, &file, force),
+        Command::Restore { file } => crate::backup::restore(&g, &file),
         Command::Validate { numbers, region } => validate(&g, &numbers, region.as_deref()),
         Command::Key { action } => key(&g, action),
         Command::Sim { port, speed } => sim(&g, port, speed).await,

@@ -136,6 +136,76 @@ pub enum HistoryError {
         /// The newest layout version this build understands.
         supported: u32,
     },
+
+    /// A backup could not be written (the folder, the permissions, the disk).
+    #[error(
+        "could not write the backup {path}: {source}. Nothing was written under that name; check \
+         that the folder exists, that you may write to it and that the disk has room, then try \
+         again."
+    )]
+    BackupWrite {
+        /// The file (or its folder) that was being written.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+
+    /// The copy made for a backup did not pass SQLite's integrity check, so it was not kept.
+    #[error(
+        "the backup copy failed its integrity check ({problem}), so it was not kept. Run an \
+         integrity check of the history, then try the backup again."
+    )]
+    BackupDamaged {
+        /// What the check found.
+        problem: String,
+    },
+
+    /// The backup was asked to go onto the history file itself.
+    #[error(
+        "{path} is the call history itself; a backup must go to another file. Choose another \
+         name or folder."
+    )]
+    BackupOntoHistory {
+        /// The file that was refused.
+        path: PathBuf,
+    },
+
+    /// The file to restore could not be read.
+    #[error(
+        "could not read the backup {path}: {source}. Check its name and that you may read it; \
+         nothing was restored."
+    )]
+    BackupRead {
+        /// The file that was being read.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+
+    /// The file to restore is not a MissionCall history (not SQLite, or no calls in it).
+    #[error(
+        "{path} is not a MissionCall history backup (it is not an SQLite file holding calls); \
+         nothing was restored and the file was left as it was. Choose a file made by \"Back up \
+         history\" or `missioncall backup`, or one of the daily backups in the data folder's \
+         \"backups\" folder."
+    )]
+    NotAHistory {
+        /// The file that was refused.
+        path: PathBuf,
+    },
+
+    /// The backup was made by a newer MissionCall, whose layout this version cannot read.
+    #[error(
+        "this backup was made by a newer version of MissionCall (layout {found}; this version \
+         understands up to {supported}). Nothing was restored and the file was left as it was: \
+         update MissionCall, then restore it again."
+    )]
+    BackupTooNew {
+        /// The layout version found in the backup.
+        found: u32,
+        /// The newest layout version this build understands.
+        supported: u32,
+    },
 }
 
 /// The result of a call-history operation.

@@ -13,6 +13,7 @@
 //! internal mutex. Several processes may open the same file at once: every write is a short
 //! `BEGIN IMMEDIATE` transaction and waits up to [`schema::BUSY_TIMEOUT`] for the others.
 
+pub mod backup;
 mod error;
 mod overview;
 pub mod owner;
@@ -34,6 +35,7 @@ use rusqlite::types::{Type, Value};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 use serde::Serialize;
 
+pub use backup::{list_backups, BackupFile, BackupInfo, RestoreReport, BACKUP_DIR};
 pub use error::{HistoryError, Result};
 pub use overview::{week_of, OutcomeCount, Overview, StatusCount, WeekCount, MAX_WEEKS};
 pub use pages::{Pages, EXPORT_PAGE};

@@ -52,7 +52,7 @@ fn invalid(msg: String) -> HistoryError {
 }
 
 /// Rewrites the call's `tags_text` from its tags (sorted, case-insensitively).
-fn refresh_tags_text(tx: &Connection, call_id: i64) -> Result<()> {
+pub(super) fn refresh_tags_text(tx: &Connection, call_id: i64) -> Result<()> {
     tx.prepare_cached(
         "UPDATE calls SET tags_text = COALESCE((SELECT group_concat(name, char(10)) FROM \
          (SELECT t.name FROM call_tags ct JOIN tags t ON t.id = ct.tag_id \
