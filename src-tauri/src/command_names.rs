@@ -40,5 +40,9 @@ pub const COMMANDS: &[&str] = &[
     "cancel_export",
     "print_window",
     "import_contacts",
+    "backup_history",
+    "restore_history",
+    "list_backups",
+    "restore_daily_backup",
     "ui_ready",
 ];

@@ -549,3 +549,81 @@ pub async fn import_contacts(
     .await??;
     Ok(Some(done))
 }
+
+// ----- Backups
+
+/// Writes a consistent snapshot of the history (SQLite's online backup, while calls go on) to
+/// a file the user picks. `None` if the dialog was closed.
+#[tauri::command]
+#[specta::specta]
+pub async fn backup_history(app: State<'_, Starting>) -> CmdResult<Option<BackupDone>> {
+    let state = app.get().await?;
+    let name = format!(
+        "missioncall-backup-{}.sqlite",
+        state.local_now().format("%Y-%m-%d")
+    );
+    let host = state.host.clone();
+    let Some(path) = blocking(move || host.save_path(&name, FileKind::Backup)).await? else {
+        return Ok(None);
+    };
+    let history = Arc::clone(state.history());
+    let info = blocking(move || history.backup_to(&path)).await??;
+    Ok(Some(info.into()))
+}
+
+/// Merges a backup the user picks into the history: calls it lacks are added, annotations of
+/// the newer side win, nothing is doubled. `None` if the dialog was closed.
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_history(app: State<'_, Starting>) -> CmdResult<Option<RestoreDone>> {
+    let state = app.get().await?;
+    let host = state.host.clone();
+    let Some(path) = blocking(move || host.open_path(FileKind::Backup)).await? else {
+        return Ok(None);
+    };
+    restore_from(&state, path).await.map(Some)
+}
+
+/// The automatic daily backups, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_backups(app: State<'_, Starting>) -> CmdResult<Vec<DailyBackup>> {
+    let state = app.get().await?;
+    let dir = state.backup_dir();
+    let found = blocking(move || missioncall_core::history::list_backups(&dir)).await??;
+    Ok(found.into_iter().map(DailyBackup::from).collect())
+}
+
+/// Merges one of the automatic daily backups (named by its day, `YYYY-MM-DD`).
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_daily_backup(
+    app: State<'_, Starting>,
+    date: String,
+) -> CmdResult<RestoreDone> {
+    let state = app.get().await?;
+    let day = missioncall_core::review::parse_day(&date).ok_or_else(|| {
+        AppError::new(
+            AppErrorKind::InvalidInput,
+            "That is not a day MissionCall has a backup of. Pick one from the list.",
+        )
+    })?;
+    // Only a file of the backups folder, by its own name: the window never names a path.
+    let path = state
+        .backup_dir()
+        .join(missioncall_core::history::backup::daily_name(day));
+    restore_from(&state, path).await
+}
+
+async fn restore_from(
+    state: &crate::state::AppState,
+    path: std::path::PathBuf,
+) -> CmdResult<RestoreDone> {
+    let history = Arc::clone(state.history());
+    let report = blocking(move || history.restore_from(&path)).await??;
+    // Restored calls that are still live are followed at their own origin (reads only).
+    if let Err(e) = state.manager.rescan().await {
+        log::warn!("following restored calls: {e}");
+    }
+    Ok(report.into())
+}

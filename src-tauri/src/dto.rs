@@ -722,3 +722,68 @@ impl ContactsImported {
         }
     }
 }
+
+/// A backup written.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupDone {
+    pub path: String,
+    pub calls: u32,
+    pub bytes: f64,
+}
+
+impl From<core_history::BackupInfo> for BackupDone {
+    fn from(b: core_history::BackupInfo) -> Self {
+        BackupDone {
+            path: b.path.display().to_string(),
+            calls: small(b.calls),
+            bytes: b.bytes as f64,
+        }
+    }
+}
+
+/// What a restore added and changed.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreDone {
+    /// Calls the history did not have.
+    pub added: u32,
+    /// Calls the backup had newer news or annotations of.
+    pub updated: u32,
+    pub unchanged: u32,
+    pub contacts_added: u32,
+    pub contacts_updated: u32,
+    /// The ids of the calls added (the first thousand), to show them.
+    pub added_ids: Vec<i64>,
+}
+
+impl From<core_history::RestoreReport> for RestoreDone {
+    fn from(r: core_history::RestoreReport) -> Self {
+        RestoreDone {
+            added: small(r.added),
+            updated: small(r.updated),
+            unchanged: small(r.unchanged),
+            contacts_added: small(r.contacts_added),
+            contacts_updated: small(r.contacts_updated),
+            added_ids: r.added_ids,
+        }
+    }
+}
+
+/// One of the automatic daily backups.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DailyBackup {
+    /// The day it was made, `YYYY-MM-DD`.
+    pub date: String,
+    pub bytes: f64,
+}
+
+impl From<core_history::BackupFile> for DailyBackup {
+    fn from(b: core_history::BackupFile) -> Self {
+        DailyBackup {
+            date: b.date.to_string(),
+            bytes: b.bytes as f64,
+        }
+    }
+}

@@ -58,6 +58,10 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             cancel_export,
             print_window,
             import_contacts,
+            backup_history,
+            restore_history,
+            list_backups,
+            restore_daily_backup,
             ui_ready,
         ])
         .events(tauri_specta::collect_events![

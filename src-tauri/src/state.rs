@@ -218,6 +218,17 @@ impl AppState {
             .local_minus_utc()
     }
 
+    /// The folder of the automatic daily backups (inside the data folder).
+    pub fn backup_dir(&self) -> PathBuf {
+        backup_dir_of(self.history())
+    }
+
+    /// Writes today's automatic backup if there is none yet (the last 7 days are kept);
+    /// answers with the file written.
+    pub fn daily_backup(&self) -> Result<Option<PathBuf>, AppError> {
+        Ok(self.history().daily_backup(&self.backup_dir())?)
+    }
+
     /// A fresh cancel flag for an export about to start (an earlier export's cancel does not
     /// carry over).
     pub fn begin_export(&self) -> Arc<AtomicBool> {
@@ -235,7 +246,8 @@ impl AppState {
         }
     }
 
-    /// Checks the follow-ups twice a minute while the app runs.
+    /// Twice a minute while the app runs: writes the day's automatic backup if it is not there
+    /// yet, and announces the follow-ups that fell due.
     fn watch_follow_ups(&self) {
         let history = self.history().clone();
         let host = self.host.clone();
@@ -246,6 +258,13 @@ impl AppState {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
+                // Today's automatic backup, once a day (a no-op once the file is there).
+                let h = history.clone();
+                let daily =
+                    tokio::task::spawn_blocking(move || h.daily_backup(&backup_dir_of(&h))).await;
+                if let Ok(Err(e)) = daily {
+                    tracing::warn!("the daily backup: {e}");
+                }
                 let now = history.now().with_timezone(&Local).naive_local();
                 let level = manager.settings().notifications;
                 if let Err(e) = announce_follow_ups(&history, host.as_ref(), level, &announced, now)
@@ -357,6 +376,14 @@ impl AppState {
     pub async fn set_settings(&self, new: Settings) -> CmdResult<Settings> {
         Ok(self.manager.set_settings(new).await?)
     }
+}
+
+fn backup_dir_of(history: &History) -> PathBuf {
+    history
+        .path()
+        .parent()
+        .map(|d| d.join(missioncall_core::history::BACKUP_DIR))
+        .unwrap_or_else(|| PathBuf::from(missioncall_core::history::BACKUP_DIR))
 }
 
 /// Notifies the follow-ups that fell due since the last check. The first check (at start)

@@ -2123,3 +2123,61 @@ fn contacts_are_imported_from_the_file_the_user_picks() {
     let detail = h.ok("get_task", json!({ "id": id }));
     assert_eq!(detail["call"]["contactName"], "Luigi's Trattoria");
 }
+
+#[test]
+fn a_backup_restores_into_an_empty_data_folder_once() {
+    let h = Harness::new(SLOW);
+    h.ok("start_demo", json!({}));
+    let id = id_of(&h.place(NUMBER, "Book a table for four", false).unwrap());
+    h.ok("set_outcome", json!({ "id": id, "outcome": "followUp" }));
+    h.ok("add_tag", json!({ "id": id, "tag": "vip" }));
+    h.ok(
+        "set_contact",
+        json!({ "number": NUMBER, "region": null, "name": "Luigi's" }),
+    );
+    // The automatic daily backup is written at start.
+    let daily = wait_until("today's automatic backup", || {
+        let list = h.ok("list_backups", json!({}));
+        (list.as_array().unwrap().len() == 1, list)
+    });
+    assert!(daily[0]["bytes"].as_f64().unwrap() > 0.0);
+
+    let file = h.dir.path().join("my-backup.sqlite");
+    *h.host.save_to.lock().unwrap() = Some(file.clone());
+    let done = h.ok("backup_history", json!({}));
+    assert_eq!(done["calls"], 1);
+    assert_eq!(done["path"], file.display().to_string());
+
+    let fresh = Harness::new(SLOW);
+    assert_eq!(fresh.history(None, None)["total"], 0);
+    assert_eq!(
+        fresh.ok("restore_history", json!({})),
+        Value::Null,
+        "dialog closed"
+    );
+    *fresh.host.open_from.lock().unwrap() = Some(file.clone());
+    let first = fresh.ok("restore_history", json!({}));
+    assert_eq!(first["added"], 1);
+    assert_eq!(first["contactsAdded"], 1);
+    let restored = fresh.history(None, None)["items"][0].clone();
+    assert_eq!(restored["outcome"], "followUp");
+    assert_eq!(restored["tags"], json!(["vip"]));
+    assert_eq!(restored["contactName"], "Luigi's");
+    let again = fresh.ok("restore_history", json!({}));
+    assert_eq!(
+        (again["added"].clone(), again["updated"].clone()),
+        (json!(0), json!(0))
+    );
+    assert_eq!(fresh.history(None, None)["total"], 1);
+
+    // A daily backup is restored by its day only; a made-up day is refused plainly.
+    let day = daily[0]["date"].as_str().unwrap().to_owned();
+    let merged = h.ok("restore_daily_backup", json!({ "date": day }));
+    assert_eq!(merged["added"], 0);
+    let (kind, message) = h.err(
+        "restore_daily_backup",
+        json!({ "date": "../../etc/passwd" }),
+    );
+    assert_eq!(kind, "invalidInput");
+    assert_plain(&message);
+}

@@ -91,6 +91,20 @@ export const commands = {
 	 */
 	importContacts: (region: string | null) => typedError<ContactsImported | null, AppError>(__TAURI_INVOKE("import_contacts", { region })),
 	/**
+	 *  Writes a consistent snapshot of the history (SQLite's online backup, while calls go on) to
+	 *  a file the user picks. `None` if the dialog was closed.
+	 */
+	backupHistory: () => typedError<BackupDone | null, AppError>(__TAURI_INVOKE("backup_history")),
+	/**
+	 *  Merges a backup the user picks into the history: calls it lacks are added, annotations of
+	 *  the newer side win, nothing is doubled. `None` if the dialog was closed.
+	 */
+	restoreHistory: () => typedError<RestoreDone | null, AppError>(__TAURI_INVOKE("restore_history")),
+	/**  The automatic daily backups, newest first. */
+	listBackups: () => typedError<DailyBackup[], AppError>(__TAURI_INVOKE("list_backups")),
+	/**  Merges one of the automatic daily backups (named by its day, `YYYY-MM-DD`). */
+	restoreDailyBackup: (date: string) => typedError<RestoreDone, AppError>(__TAURI_INVOKE("restore_daily_backup", { date })),
+	/**
 	 *  The UI's first screen is rendered. Prints the benchmark readiness line when
 	 *  `MISSIONCALL_BENCH_READY=1`, and loads the phone-number metadata in the background now
 	 *  that the window no longer competes for the CPU (it takes tens of milliseconds; the first
@@ -141,6 +155,13 @@ export type AppMode = {
 	baseUrl: string,
 	defaultRegion: string,
 	firstRun: boolean,
+};
+
+/**  A backup written. */
+export type BackupDone = {
+	path: string,
+	calls: number,
+	bytes: number | null,
 };
 
 /**  What the first screen needs (`boot`). */
@@ -287,6 +308,13 @@ export type ContactsImported = {
 	skippedEntries: SkippedContact[],
 };
 
+/**  One of the automatic daily backups. */
+export type DailyBackup = {
+	/**  The day it was made, `YYYY-MM-DD`. */
+	date: string,
+	bytes: number | null,
+};
+
 /**  Demo mode started or stopped (the payload is the new mode). */
 export type DemoChanged = AppMode;
 
@@ -418,6 +446,19 @@ export type Region = {
 	code: string,
 	callingCode: number,
 	name: string,
+};
+
+/**  What a restore added and changed. */
+export type RestoreDone = {
+	/**  Calls the history did not have. */
+	added: number,
+	/**  Calls the backup had newer news or annotations of. */
+	updated: number,
+	unchanged: number,
+	contactsAdded: number,
+	contactsUpdated: number,
+	/**  The ids of the calls added (the first thousand), to show them. */
+	addedIds: number[],
 };
 
 /**
