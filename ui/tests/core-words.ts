@@ -13,6 +13,7 @@ import type {
   CallSummary,
   KeyStatus,
   NetworkState,
+  OutcomeChoice,
   PhoneCheck,
   Region,
   Settings,
@@ -79,6 +80,30 @@ export type CoreErrors = {
   unknownOutcome: ErrorTemplate;
 };
 
+/** core-review.json: the words of the review commands (outcomes, tags, notes, follow-ups,
+ *  contacts, filters by day, exports). */
+export type CoreReview = {
+  outcomeChoices: OutcomeChoice[];
+  /** The overview's label for calls without an outcome. */
+  noOutcomeLabel: string;
+  limits: { maxTagChars: number; maxTagsPerCall: number; maxContactChars: number; maxNoteChars: number };
+  errors: Record<
+    | 'tagEmpty'
+    | 'tagTooLong'
+    | 'tooManyTags'
+    | 'tagNotFound'
+    | 'contactNameEmpty'
+    | 'contactNameTooLong'
+    | 'noteTooLong'
+    | 'badFollowUp'
+    | 'badDay'
+    | 'daysSwapped'
+    | 'exportCancelled'
+    | 'badExportFormat',
+    ErrorTemplate
+  >;
+};
+
 type Values = Record<string, string | number>;
 
 /** `text` with each `{name}` of `values` filled in; throws if one is left. */
@@ -86,7 +111,7 @@ export function fillText(text: string, values: Values = {}): string {
   const out = text.replace(/\{([A-Za-z0-9]+)\}/g, (all, name: string) =>
     name in values ? String(values[name]) : all,
   );
-  const left = /\{(id|n|url|code|dataDir|word|last4)\}/.exec(out);
+  const left = /\{(id|n|url|code|dataDir|word|last4|since|until)\}/.exec(out);
   if (left) throw new Error(`core words: "${left[0]}" was not filled in: ${text}`);
   return out;
 }

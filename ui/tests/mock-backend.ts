@@ -17,6 +17,7 @@ import appJson from './fixtures/core-app.json?raw';
 import callsJson from './fixtures/core-calls.json?raw';
 import errorsJson from './fixtures/core-errors.json?raw';
 import phoneJson from './fixtures/core-phone.json?raw';
+import reviewJson from './fixtures/core-review.json?raw';
 import {
   fill,
   fillText,
@@ -25,21 +26,31 @@ import {
   type CoreCalls,
   type CoreErrors,
   type CorePhone,
+  type CoreReview,
 } from './core-words';
 import type {
   AppError,
   AppMode,
   CallDetail,
+  CallFilter,
   CallStatus,
   CallSummary,
   ConfirmCallArgs,
   Confirmation,
+  Contact,
+  ExportArgs,
+  ExportDone,
+  FollowUpItem,
   HistoryPage,
   HistoryQuery,
   KeyStatus,
+  Outcome,
+  Overview,
   PhoneCheck,
   Settings,
+  StatusCount,
   StatusEvent,
+  TagCount,
   Tracking,
   Turn,
 } from '../src/lib/bindings';
@@ -62,6 +73,14 @@ export type SeedCall = {
   /** The status the service reports when the call is checked again (`refresh_task`). */
   refreshTo?: string;
   demo?: boolean;
+  /** What the user said of it. */
+  outcome?: Outcome;
+  note?: string;
+  tags?: string[];
+  /** `YYYY-MM-DD` or `YYYY-MM-DD HH:MM`, local time. */
+  followUp?: string;
+  /** For a completed call: how long from placing it to done (default: at once). */
+  secondsToDone?: number;
 };
 
 export type MockConfig = {
@@ -77,6 +96,15 @@ export type MockConfig = {
   /** Errors returned by a command every time it is invoked. */
   fail?: Record<string, AppError>;
   latencyMs?: number;
+  /** The backend's clock, as a local wall time (`2026-03-10T09:00`): follow-ups fall due, calls
+   *  are dated and days are cut against it. Default: the real clock. */
+  now?: string;
+  /** Names given to numbers (as typed, read in the default country). */
+  contacts?: { number: string; name: string }[];
+  /** How `export_calls` runs: `auto` (default) sends its progress and finishes at once;
+   *  `manual` sends `{done: 0}` and waits for `__mock.exportStep` / `__mock.exportFinish`;
+   *  `closed` is the user closing the save dialog. */
+  exportMode?: 'auto' | 'manual' | 'closed';
 };
 
 type Invocation = { cmd: string; args: Record<string, unknown> };
@@ -90,6 +118,10 @@ type Stored = {
   transcript: string | null;
   likelyNoAnswer: boolean;
   refreshTo?: string;
+  outcome: Outcome | null;
+  note: string;
+  tags: string[];
+  followUp: string | null;
 };
 
 export type MockApi = {
@@ -114,6 +146,12 @@ export type MockApi = {
   addQuietly: (seed: SeedCall) => void;
   /** Changes the next `confirm_call` answer (what the backend says it will send). */
   patchNextConfirmation: (patch: Partial<Omit<Confirmation, 'token'>>) => void;
+  /** A manual export goes on: sends `{done, total}`. */
+  exportStep: (done: number) => void;
+  /** A manual export ends well. */
+  exportFinish: () => void;
+  /** Whether an export is under way. */
+  exporting: () => boolean;
 };
 
 declare global {
@@ -130,6 +168,7 @@ const APP = JSON.parse(appJson) as CoreApp;
 const CALLS = JSON.parse(callsJson) as CoreCalls;
 const ERR = JSON.parse(errorsJson) as CoreErrors;
 const PHONE = JSON.parse(phoneJson) as CorePhone;
+const REVIEW = JSON.parse(reviewJson) as CoreReview;
 
 const MINUTE = 60_000;
 const DUPLICATE_WINDOW = APP.limits.duplicateWindowMinutes * MINUTE;
@@ -151,11 +190,87 @@ type Own = Pick<
   | 'demo'
 >;
 
+/** What the user said of a call, and the name of its number. */
+type Review = Pick<CallSummary, 'outcome' | 'note' | 'followUp' | 'tags' | 'contactName'>;
+const NO_REVIEW: Review = { outcome: null, note: '', followUp: null, tags: [], contactName: null };
+
+const outcomeLabel = (o: Outcome | null) => REVIEW.outcomeChoices.find((c) => c.outcome === o)?.label ?? null;
+
 /** The shell's summary of a call in the status stored as `word`: the core's sample for that
  *  status (and for having a task or not), with the call's own fields. */
-function summaryOf(own: Own, word: string): CallSummary {
+function summaryOf(own: Own, word: string, review: Review = NO_REVIEW): CallSummary {
   const sample = samplesFor(CALLS, word)[own.taskId !== null ? 'withTask' : 'withoutTask'];
-  return { ...structuredClone(sample), ...own, trackingLabel: APP.trackingLabels[own.tracking] };
+  return {
+    ...structuredClone(sample),
+    ...own,
+    trackingLabel: APP.trackingLabels[own.tracking],
+    ...structuredClone(review),
+    outcomeLabel: outcomeLabel(review.outcome),
+  };
+}
+
+/** `session::plain_line`: control characters and runs of white space made one space, trimmed. */
+const plainLine = (text: string) =>
+  text
+    .replace(/\p{Cc}/gu, ' ')
+    .split(/\s+/)
+    .filter(Boolean)
+    .join(' ');
+
+const chars = (text: string) => [...text].length;
+
+/** `review::clean_tag`. */
+function cleanTag(text: string): string {
+  const tag = plainLine(text);
+  if (!tag) throw fill(REVIEW.errors.tagEmpty);
+  if (chars(tag) > REVIEW.limits.maxTagChars) throw fill(REVIEW.errors.tagTooLong, { n: chars(tag) });
+  if (!/[\p{L}\p{N}]/u.test(tag)) throw fill(REVIEW.errors.tagEmpty);
+  return tag;
+}
+
+/** `review::clean_contact_name`. */
+function cleanName(text: string): string {
+  const name = plainLine(text);
+  if (!name) throw fill(REVIEW.errors.contactNameEmpty);
+  if (chars(name) > REVIEW.limits.maxContactChars) throw fill(REVIEW.errors.contactNameTooLong, { n: chars(name) });
+  return name;
+}
+
+/** `review::clean_note`. */
+function cleanNote(text: string): string {
+  const note = text
+    .replace(/\r\n/g, '\n')
+    .replace(/[\p{Cc}]/gu, (c) => (c === '\n' || c === '\t' ? c : ''))
+    .trim();
+  if (chars(note) > REVIEW.limits.maxNoteChars) throw fill(REVIEW.errors.noteTooLong, { n: chars(note) });
+  return note;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+/** A local day, `YYYY-MM-DD`. */
+const dayOf = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+
+function validDay(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return false;
+  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return dayOf(d) === text;
+}
+
+/** `FollowUp::parse`, answering with its stored key. */
+function followUpKey(text: string): string {
+  const t = text.trim();
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(t);
+  const ok = m && validDay(m[1]) && (m[2] === undefined || (Number(m[2]) < 24 && Number(m[3]) < 60));
+  if (!ok) throw fill(REVIEW.errors.badFollowUp, { word: plainLine([...t].slice(0, 40).join('')) });
+  return m[2] === undefined ? m[1] : `${m[1]} ${m[2]}:${m[3]}`;
+}
+
+/** The Monday of the local week of `d`, `YYYY-MM-DD`. */
+function mondayOf(d: Date): string {
+  const m = new Date(d.getFullYear(), d.getMonth(), d.getDate());
+  m.setDate(m.getDate() - ((m.getDay() + 6) % 7));
+  return dayOf(m);
 }
 
 /** A stored word as the core reads it back (a local state's key, else a service word). */
@@ -188,7 +303,10 @@ const same = (a: CallStatus, b: CallStatus) => JSON.stringify(a) === JSON.string
 const usableKey = (key: string) => key.length > 0 && key.length <= 4096 && /^[\x21-\x7e]+$/.test(key);
 
 export function installMockBackend(config: MockConfig) {
-  const now = () => new Date().toISOString();
+  // The backend's clock: the real one, or moved to `config.now` (and running from there).
+  const skew = config.now ? Date.parse(config.now) - Date.now() : 0;
+  const clock = () => Date.now() + skew;
+  const now = () => new Date(clock()).toISOString();
   const defaultRegion = config.defaultRegion ?? 'GB';
   const mode: AppMode = {
     demo: config.demo ?? false,
@@ -220,7 +338,24 @@ export function installMockBackend(config: MockConfig) {
   /** Calls placed elsewhere that a sync brings in. */
   const unsynced: SeedCall[] = [];
 
-  const callOf = (s: Stored): CallSummary => summaryOf(s.own, s.word);
+  /** Names given to numbers, by E.164. */
+  const contacts = new Map<string, string>();
+  /** The export under way, if any. */
+  let exportRun: {
+    total: number;
+    done: (value: ExportDone) => void;
+    fail: (error: AppError) => void;
+    result: ExportDone;
+  } | null = null;
+
+  const reviewOf = (s: Stored): Review => ({
+    outcome: s.outcome,
+    note: s.note,
+    followUp: s.followUp,
+    tags: s.tags,
+    contactName: contacts.get(s.own.phoneNumber) ?? null,
+  });
+  const callOf = (s: Stored): CallSummary => summaryOf(s.own, s.word, reviewOf(s));
 
   function event(word: string, seenAt: string): StatusEvent {
     const call = samplesFor(CALLS, word).withTask;
@@ -231,7 +366,7 @@ export function installMockBackend(config: MockConfig) {
     const check = checkPhone(seed.number, defaultRegion);
     const word = seed.status ?? 'pending';
     const status = statusOf(word);
-    const created = new Date(Date.now() - (seed.minutesAgo ?? 0) * MINUTE).toISOString();
+    const created = new Date(clock() - (seed.minutesAgo ?? 0) * MINUTE).toISOString();
     const id = nextId++;
     const phoneNumber = check.e164 ?? seed.number;
     const own: Own = {
@@ -252,19 +387,26 @@ export function installMockBackend(config: MockConfig) {
       error: seed.error ?? null,
       demo: seed.demo ?? mode.demo,
     };
+    const seen = seed.secondsToDone ? new Date(Date.parse(created) + seed.secondsToDone * 1000).toISOString() : created;
     const stored: Stored = {
       own,
       word,
-      timeline: [event(word, created)],
+      timeline: [event(word, seen)],
       turns: seed.turns ?? [],
       transcript: seed.transcript ?? null,
       likelyNoAnswer: seed.likelyNoAnswer ?? false,
       refreshTo: seed.refreshTo,
+      outcome: seed.outcome ?? null,
+      note: seed.note ?? '',
+      tags: [],
+      followUp: seed.followUp ? followUpKey(seed.followUp) : null,
     };
+    for (const t of seed.tags ?? []) tagCall(stored, t);
     store.push(stored);
     return stored;
   }
   for (const seed of config.calls ?? []) addCall(seed);
+  for (const c of config.contacts ?? []) contacts.set(e164Of(c.number, null), cleanName(c.name));
 
   /** The call `id`; `how` is the command's way to say it is not there (a read of the history,
    *  or an action through the session manager). */
@@ -313,24 +455,208 @@ export function installMockBackend(config: MockConfig) {
     }
   }
 
-  function history(q: HistoryQuery): HistoryPage {
-    const search = q.search?.trim().toLowerCase() ?? '';
-    const real = [...store]
+  /** Every tag in use, by its spelling (the first spelling given wins, as in the core). */
+  function spellingOf(tag: string): string | undefined {
+    const low = tag.toLowerCase();
+    for (const x of store) for (const t of x.tags) if (t.toLowerCase() === low) return t;
+    return undefined;
+  }
+
+  const byName = (a: string, b: string) => a.toLowerCase().localeCompare(b.toLowerCase());
+
+  function tagCall(s: Stored, text: string) {
+    const tag = spellingOf(cleanTag(text)) ?? cleanTag(text);
+    if (s.tags.some((t) => t.toLowerCase() === tag.toLowerCase())) return;
+    if (s.tags.length >= REVIEW.limits.maxTagsPerCall) throw fill(REVIEW.errors.tooManyTags);
+    s.tags = [...s.tags, tag].sort(byName);
+  }
+
+  /** A number as the contact commands take it: E.164 as stored, or as typed in `region`. */
+  function e164Of(number: string, region: string | null): string {
+    if (PHONE.displays[number]) return number;
+    const check = checkPhone(number, region ?? defaultRegion);
+    if (!check.valid || !check.e164) throw { kind: 'invalidPhone', message: check.reason ?? '' } satisfies AppError;
+    return check.e164;
+  }
+
+  /** The filter's days, checked as `CallFilter::to_core` does. */
+  function days(f: CallFilter): { since: string | null; until: string | null } {
+    const day = (which: string, text: string | null) => {
+      const t = text?.trim() || null;
+      if (t && !validDay(t)) throw fill(REVIEW.errors.badDay, { word: which });
+      return t;
+    };
+    const since = day('start', f.since);
+    const until = day('end', f.until);
+    if (since && until && since > until) throw fill(REVIEW.errors.daysSwapped, { since, until });
+    return { since, until };
+  }
+
+  const filterIsEmpty = (f: CallFilter) =>
+    !f.status && !f.search?.trim() && !f.outcome && !f.tag?.trim() && !f.phone && f.demo === null && !f.since?.trim() && !f.until?.trim();
+
+  /** The stored calls the filter selects, newest first: every part that is set must match. */
+  function selected(f: CallFilter): { s: Stored; c: CallSummary }[] {
+    const search = f.search?.trim().toLowerCase() ?? '';
+    const tag = f.tag?.trim().toLowerCase() ?? '';
+    const { since, until } = days(f);
+    return [...store]
       .reverse()
-      .map(callOf)
-      .filter((c) => !q.status || same(c.status, q.status))
+      .map((s) => ({ s, c: callOf(s) }))
+      .filter(({ c }) => !f.status || same(c.status, f.status))
+      .filter(({ c }) =>
+        !f.outcome ? true : f.outcome.kind === 'notSet' ? c.outcome === null : c.outcome === f.outcome.outcome,
+      )
+      .filter(({ c }) => !tag || c.tags.some((t) => t.toLowerCase() === tag))
+      .filter(({ c }) => !f.phone || c.phoneNumber === f.phone)
+      .filter(({ c }) => f.demo === null || f.demo === undefined || c.demo === f.demo)
+      .filter(({ c }) => {
+        const d = dayOf(new Date(c.createdAt));
+        return (!since || d >= since) && (!until || d <= until);
+      })
       .filter(
-        (c) =>
+        ({ c }) =>
           !search ||
-          [c.task, c.summary ?? '', c.phoneNumber, c.phoneDisplay].some((t) => t.toLowerCase().includes(search)),
+          [c.task, c.summary ?? '', c.phoneNumber, c.phoneDisplay, c.note, c.contactName ?? '', ...c.tags].some((t) =>
+            t.toLowerCase().includes(search),
+          ),
       );
-    const extra = !q.status && !search ? synthetic : 0;
+  }
+
+  function history(q: HistoryQuery): HistoryPage {
+    const real = selected(q).map((x) => x.c);
+    const extra = filterIsEmpty(q) ? synthetic : 0;
     const total = real.length + extra;
     const items: CallSummary[] = [];
     for (let i = q.offset; i < Math.min(total, q.offset + q.limit); i++) {
       items.push(i < real.length ? real[i] : syntheticRow(i));
     }
     return { items, total, offset: q.offset };
+  }
+
+  /** `History::overview` over the stored calls (the generated rows are not counted). */
+  function overview(f: CallFilter): Overview {
+    const rows = selected(f);
+    const byOutcome = [...REVIEW.outcomeChoices.map((c) => c.outcome), null].map((outcome) => ({
+      outcome,
+      label: outcome ? outcomeLabel(outcome)! : REVIEW.noOutcomeLabel,
+      calls: rows.filter(({ c }) => c.outcome === outcome).length,
+    }));
+    const byStatus: StatusCount[] = [];
+    for (const { c } of rows) {
+      const slot = byStatus.find((x) => same(x.status, c.status));
+      if (slot) slot.calls++;
+      else byStatus.push({ status: c.status, label: c.statusLabel, tone: c.tone, calls: 1 });
+    }
+    byStatus.sort((a, b) => b.calls - a.calls || a.label.localeCompare(b.label));
+    const finished = rows.filter(({ c }) => c.finished);
+    const onLine = statusOf('in_progress');
+    const neverConnected = finished.filter(
+      ({ s, c }) =>
+        c.outcome === 'noAnswer' ||
+        (['not_placed', 'demo_ended', 'completed', 'cancelled'].includes(s.word) &&
+          !s.timeline.some((e) => same(e.status, onLine))),
+    ).length;
+    const done = statusOf('completed');
+    const durations = rows
+      .filter(({ s }) => s.word === 'completed')
+      .map(({ s, c }) => {
+        const at = s.timeline.find((e) => same(e.status, done))?.seenAt ?? c.updatedAt;
+        return Math.round((Date.parse(at) - Date.parse(c.createdAt)) / 1000);
+      })
+      .sort((a, b) => a - b);
+    const mid = durations.length;
+    const median = !mid
+      ? null
+      : Math.max(0, Math.floor(mid % 2 ? durations[(mid - 1) / 2] : (durations[mid / 2 - 1] + durations[mid / 2]) / 2));
+    // Weeks, Monday to Sunday, from the first call's to the last's, the newest 26 drawn.
+    const perWeek: Overview['perWeek'] = [];
+    let earlierCalls = 0;
+    if (rows.length) {
+      const dates = rows.map(({ c }) => new Date(c.createdAt));
+      const first = new Date(Math.min(...dates.map(Number)));
+      const last = new Date(Math.max(...dates.map(Number)));
+      const weeks: string[] = [];
+      for (let d = new Date(mondayOf(first) + 'T00:00'); mondayOf(d) <= mondayOf(last); d.setDate(d.getDate() + 7)) {
+        weeks.push(mondayOf(d));
+      }
+      const drawn = weeks.slice(-26);
+      for (const w of drawn) {
+        const inWeek = rows.filter(({ c }) => mondayOf(new Date(c.createdAt)) === w);
+        perWeek.push({ weekOf: w, calls: inWeek.length, achieved: inWeek.filter(({ c }) => c.outcome === 'achieved').length });
+      }
+      earlierCalls = rows.filter(({ c }) => mondayOf(new Date(c.createdAt)) < drawn[0]).length;
+    }
+    const achieved = byOutcome[0].calls;
+    const judged = rows.length - byOutcome[byOutcome.length - 1].calls;
+    return {
+      total: rows.length,
+      byOutcome,
+      byStatus,
+      perWeek,
+      earlierCalls,
+      achieved,
+      judged,
+      achievedShare: judged ? achieved / judged : null,
+      finished: finished.length,
+      neverConnected,
+      medianSecondsToDone: median,
+    };
+  }
+
+  function followUps(): FollowUpItem[] {
+    const at = new Date(clock());
+    const today = dayOf(at);
+    const nowKey = `${today} ${pad(at.getHours())}:${pad(at.getMinutes())}`;
+    return store
+      .filter((s) => s.followUp)
+      .sort((a, b) => a.followUp!.localeCompare(b.followUp!) || a.own.id - b.own.id)
+      .map((s) => {
+        const key = s.followUp!;
+        const day = key.slice(0, 10);
+        return {
+          call: callOf(s),
+          overdue: key.length > 10 ? key <= nowKey : day < today,
+          today: day === today,
+        };
+      });
+  }
+
+  function contactList(): Contact[] {
+    return [...contacts.entries()]
+      .map(([phoneNumber, name]) => {
+        const calls = store.filter((s) => s.own.phoneNumber === phoneNumber);
+        const last = calls.map((s) => s.own.createdAt).sort().at(-1) ?? null;
+        return { phoneNumber, phoneDisplay: display(phoneNumber), name, calls: calls.length, lastCallAt: last };
+      })
+      .sort((a, b) => byName(a.name, b.name) || a.phoneNumber.localeCompare(b.phoneNumber));
+  }
+
+  /** Runs a review write on call `id`, then tells every window, as `review_call` does. */
+  function review(id: number, write: (s: Stored) => void): CallSummary {
+    const s = find(id, 'read');
+    write(s);
+    s.own.updatedAt = now();
+    const out = callOf(s);
+    queueMicrotask(() => emit('task-updated', { call: callOf(s) }));
+    return out;
+  }
+
+  function startExport(a: ExportArgs): Promise<ExportDone | null> | ExportDone | null {
+    const ext = ({ csv: 'csv', json: 'json', md: 'md' } as Record<string, string>)[a.format];
+    if (!ext) throw fill(REVIEW.errors.badExportFormat);
+    const total = history({ ...a.filter, offset: 0, limit: 0 }).total;
+    if (config.exportMode === 'closed') return null;
+    const result = { path: `/home/you/Documents/missioncall-calls-${dayOf(new Date(clock()))}.${ext}`, calls: total };
+    if (config.exportMode !== 'manual') {
+      for (let done = 0; done < total; done += 500) emit('export-progress', { done, total });
+      emit('export-progress', { done: total, total });
+      return result;
+    }
+    return new Promise((done, fail) => {
+      exportRun = { total, done, fail, result };
+      emit('export-progress', { done: 0, total });
+    });
   }
 
   /** The earlier identical call within the duplicate window, if any (not-placed calls do not
@@ -343,12 +669,12 @@ export function installMockBackend(config: MockConfig) {
           s.own.phoneNumber === e164 &&
           s.own.task === task &&
           s.word !== 'not_placed' &&
-          Date.now() - Date.parse(s.own.createdAt) < DUPLICATE_WINDOW,
+          clock() - Date.parse(s.own.createdAt) < DUPLICATE_WINDOW,
       );
   }
 
   function duplicateError(dup: Stored): AppError {
-    const minutes = Math.floor((Date.now() - Date.parse(dup.own.createdAt)) / MINUTE);
+    const minutes = Math.floor((clock() - Date.parse(dup.own.createdAt)) / MINUTE);
     return fill(ERR.duplicate[minutes], { id: dup.own.id });
   }
 
@@ -367,6 +693,7 @@ export function installMockBackend(config: MockConfig) {
           regions: structuredClone(APP.regions),
           settings: { ...settings },
           statusChoices: structuredClone(APP.statusChoices),
+          outcomeChoices: structuredClone(REVIEW.outcomeChoices),
         };
       case 'validate_phone':
         return checkPhone(String(args.input ?? ''), args.region ?? null);
@@ -395,14 +722,14 @@ export function installMockBackend(config: MockConfig) {
           ...confirmationPatch,
         };
         confirmationPatch = null;
-        tokens.set(token, { ...c, expires: Date.now() + CONFIRMATION_TTL });
+        tokens.set(token, { ...c, expires: clock() + CONFIRMATION_TTL });
         return c;
       }
       case 'place_call': {
         const token = String(args.token ?? '');
         const c = tokens.get(token);
         tokens.delete(token);
-        if (!c || c.expires <= Date.now() || c.demo !== mode.demo) throw fill(ERR.notConfirmed);
+        if (!c || c.expires <= clock() || c.demo !== mode.demo) throw fill(ERR.notConfirmed);
         if (!c.force) {
           const dup = duplicateOf(c.e164, c.task);
           if (dup) throw duplicateError(dup);
@@ -525,6 +852,85 @@ export function installMockBackend(config: MockConfig) {
         find(Number(args.id), 'read');
         // Where the user chose to save it (the save dialog's answer).
         return `/home/you/Documents/MissionCall/call-${args.id}.md`;
+      case 'set_outcome':
+        return review(Number(args.id), (s) => (s.outcome = (args.outcome as Outcome | null) ?? null));
+      case 'set_note': {
+        const note = cleanNote(String(args.note ?? ''));
+        return review(Number(args.id), (s) => (s.note = note));
+      }
+      case 'set_follow_up': {
+        const text = (args.followUp as string | null)?.trim() || null;
+        const key = text ? followUpKey(text) : null;
+        return review(Number(args.id), (s) => (s.followUp = key));
+      }
+      case 'add_tag':
+        return review(Number(args.id), (s) => tagCall(s, String(args.tag ?? '')));
+      case 'remove_tag': {
+        const low = plainLine(String(args.tag ?? '')).toLowerCase();
+        return review(Number(args.id), (s) => (s.tags = s.tags.filter((t) => t.toLowerCase() !== low)));
+      }
+      case 'list_tags': {
+        const counts = new Map<string, number>();
+        for (const x of store) for (const t of x.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+        return [...counts.entries()].map(([name, calls]) => ({ name, calls }) satisfies TagCount).sort((a, b) => byName(a.name, b.name));
+      }
+      case 'rename_tag': {
+        const from = plainLine(String(args.from ?? ''));
+        const old = spellingOf(from);
+        if (!old) throw fill(REVIEW.errors.tagNotFound, { word: from });
+        const to = cleanTag(String(args.to ?? ''));
+        const into = spellingOf(to) && spellingOf(to)!.toLowerCase() !== old.toLowerCase() ? spellingOf(to)! : to;
+        let n = 0;
+        for (const x of store) {
+          if (!x.tags.includes(old)) continue;
+          n++;
+          const rest = x.tags.filter((t) => t !== old && t.toLowerCase() !== into.toLowerCase());
+          x.tags = [...rest, into].sort(byName);
+          x.own.updatedAt = now();
+        }
+        return n;
+      }
+      case 'delete_tag': {
+        const name = plainLine(String(args.tag ?? ''));
+        const old = spellingOf(name);
+        if (!old) throw fill(REVIEW.errors.tagNotFound, { word: name });
+        let n = 0;
+        for (const x of store) {
+          if (!x.tags.includes(old)) continue;
+          n++;
+          x.tags = x.tags.filter((t) => t !== old);
+          x.own.updatedAt = now();
+        }
+        return n;
+      }
+      case 'list_contacts':
+        return contactList();
+      case 'set_contact': {
+        const e164 = e164Of(String(args.number ?? ''), (args.region as string | null) ?? null);
+        contacts.set(e164, cleanName(String(args.name ?? '')));
+        for (const x of store) if (x.own.phoneNumber === e164) x.own.updatedAt = now();
+        return contactList().find((c) => c.phoneNumber === e164)!;
+      }
+      case 'remove_contact': {
+        const number = String(args.number ?? '');
+        const had = contacts.delete(PHONE.displays[number] ? number : e164Of(number, null));
+        if (had) for (const x of store) if (x.own.phoneNumber === number) x.own.updatedAt = now();
+        return had;
+      }
+      case 'list_follow_ups':
+        return followUps();
+      case 'overview':
+        return overview(args.filter as CallFilter);
+      case 'export_calls':
+        return startExport(args.args as ExportArgs);
+      case 'cancel_export': {
+        const run = exportRun;
+        exportRun = null;
+        run?.fail(fill(REVIEW.errors.exportCancelled));
+        return null;
+      }
+      case 'print_window':
+        return null;
       case 'ui_ready':
         return null;
       default:
@@ -611,5 +1017,17 @@ export function installMockBackend(config: MockConfig) {
     patchNextConfirmation(patch) {
       confirmationPatch = patch;
     },
+    exportStep(done) {
+      if (exportRun) emit('export-progress', { done, total: exportRun.total });
+    },
+    exportFinish() {
+      const run = exportRun;
+      exportRun = null;
+      if (run) {
+        emit('export-progress', { done: run.total, total: run.total });
+        run.done(run.result);
+      }
+    },
+    exporting: () => exportRun !== null,
   };
 }
