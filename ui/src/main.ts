@@ -29,6 +29,7 @@ function apply(first: BootResult): AppError | null {
   // Sorted by name in Rust (accents folded), once.
   app.regions = first.data.regions;
   app.statusChoices = first.data.statusChoices;
+  app.outcomeChoices = first.data.outcomeChoices ?? [];
   applyTheme(first.data.settings.theme);
   app.mode = first.data.mode;
   return null;

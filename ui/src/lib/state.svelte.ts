@@ -3,12 +3,18 @@
 //! It never talks to Rust itself; components call `commands` and write results here.
 
 import { SvelteMap } from 'svelte/reactivity';
-import type { AppMode, CallSummary, Connection, Region, StatusChoice } from './bindings';
+import type { AppMode, CallFilter, CallSummary, Connection, OutcomeChoice, Region, StatusChoice } from './bindings';
+import { noFilter } from './filter';
 
 export type View =
   | { name: 'new' }
   | { name: 'history' }
-  | { name: 'detail'; id: number; focusCheck?: boolean }
+  | { name: 'detail'; id: number; focusCheck?: boolean; back?: View }
+  | { name: 'followups' }
+  | { name: 'overview' }
+  | { name: 'report' }
+  | { name: 'contacts' }
+  | { name: 'contact'; phone: string }
   | { name: 'settings'; focusKey?: boolean };
 
 export type Prefill = { number: string; task: string };
@@ -26,6 +32,14 @@ export const app = $state({
   regions: [] as Region[],
   /** The history filter's statuses, in order, with their plain words (from `boot`). */
   statusChoices: [] as StatusChoice[],
+  /** The outcomes a person can give a call, in order, with their plain words (from `boot`). */
+  outcomeChoices: [] as OutcomeChoice[],
+  /** Which calls History, the Overview, Export and the printed report show. */
+  filter: noFilter() as CallFilter,
+  /** Follow-ups due today or overdue (the nav badge); null until first asked. */
+  dueFollowUps: null as number | null,
+  /** Bumped when names or tags change on many calls at once: open lists read them again. */
+  reviewEdits: 0,
   /** Bumped after each `syncHistory`: an open history list reloads what it shows. */
   historySyncs: 0,
   /** Text read out by the polite live region. */
