@@ -388,10 +388,14 @@ export function installMockBackend(config: MockConfig) {
       demo: seed.demo ?? mode.demo,
     };
     const seen = seed.secondsToDone ? new Date(Date.parse(created) + seed.secondsToDone * 1000).toISOString() : created;
+    // A call done after a while was on the line first.
+    const onLine = seed.secondsToDone
+      ? [event('in_progress', new Date(Date.parse(created) + seed.secondsToDone * 500).toISOString())]
+      : [];
     const stored: Stored = {
       own,
       word,
-      timeline: [event(word, seen)],
+      timeline: [...onLine, event(word, seen)],
       turns: seed.turns ?? [],
       transcript: seed.transcript ?? null,
       likelyNoAnswer: seed.likelyNoAnswer ?? false,
@@ -405,8 +409,6 @@ export function installMockBackend(config: MockConfig) {
     store.push(stored);
     return stored;
   }
-  for (const seed of config.calls ?? []) addCall(seed);
-  for (const c of config.contacts ?? []) contacts.set(e164Of(c.number, null), cleanName(c.name));
 
   /** The call `id`; `how` is the command's way to say it is not there (a read of the history,
    *  or an action through the session manager). */
@@ -959,6 +961,10 @@ export function installMockBackend(config: MockConfig) {
     }
     throw { kind: 'other', message: `unsupported ${cmd}` } satisfies AppError;
   }
+
+  // Seeded once every helper above is defined.
+  for (const seed of config.calls ?? []) addCall(seed);
+  for (const c of config.contacts ?? []) contacts.set(e164Of(c.number, null), cleanName(c.name));
 
   mockIPC(async (cmd, payload) => {
     const args = (payload ?? {}) as Record<string, any>;
