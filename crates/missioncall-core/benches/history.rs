@@ -34,7 +34,7 @@ const COMMON_WORD: &str = "thanks";
 /// Called a handful of times; searched by a run of its digits.
 const KNOWN_PHONE: &str = "+442071838750";
 const KNOWN_DIGITS: &str = "71838750";
-const VERSION: u32 = 3;
+const VERSION: u32 = 5;
 /// The tags the generated calls carry (about one call in five has one or two).
 const TAGS: &[&str] = &["vip", "callback", "invoice", "spring offer", "complaint"];
 
@@ -221,6 +221,16 @@ fn generate(path: &Path, n: u32) {
                     created
                 ])
                 .unwrap();
+            if done {
+                // Someone was on the line (the overview's "never connected" reads it).
+                event
+                    .execute(params![
+                        id,
+                        CallStatus::Service(ServiceStatus::InProgress).event_key(),
+                        created + 30_000
+                    ])
+                    .unwrap();
+            }
             event
                 .execute(params![id, status.event_key(), created + 60_000])
                 .unwrap();

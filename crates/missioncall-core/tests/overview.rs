@@ -227,3 +227,21 @@ fn weeks_are_cut_at_local_monday_midnight_and_capped() {
         week_of(b.h.now() - Duration::days(7), 0)
     );
 }
+
+#[test]
+fn a_restored_or_migrated_call_knows_whether_it_was_connected() {
+    // The overview reads `reached_call`, which a trigger keeps from the timeline: a backup
+    // restored into an empty history gives the same figures as the original.
+    let b = book();
+    let done = b.completed(A, 30);
+    let _cancelled = b.call(B, &[ServiceStatus::Cancelled], 5);
+    b.h.set_outcome(done, Some(Outcome::Achieved)).unwrap();
+    let before = b.h.overview(&HistoryFilter::default(), 0).unwrap();
+    assert_eq!(before.never_connected, 1);
+    let file = b._dir.path().join("copy.sqlite");
+    b.h.backup_to(&file).unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let h2 = History::open_in_dir_with_clock(other.path(), b.clock.clone()).unwrap();
+    h2.restore_from(&file).unwrap();
+    assert_eq!(h2.overview(&HistoryFilter::default(), 0).unwrap(), before);
+}

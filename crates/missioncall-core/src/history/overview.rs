@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::types::Value;
 use serde::Serialize;
 
-use super::{filter_sql, status_of_columns, History, HistoryFilter, Result};
+use super::{matching_sql, status_of_columns, History, HistoryFilter, Result};
 use crate::call::{CallStatus, Outcome};
 
 /// At most this many weeks are drawn (the newest); older ones are summed in `earlier_calls`.
@@ -60,7 +60,8 @@ pub struct Overview {
     /// Calls that are over (nothing more will happen to them).
     pub finished: u64,
     /// Finished calls that never reached the callee: the service never reported the call as
-    /// in progress (cancelled, failed, not placed), or the user marked them "no answer".
+    /// in progress (cancelled, failed, not placed), or the user marked them "no answer"
+    /// (`reached_call`, kept from the timeline by a trigger).
     pub never_connected: u64,
     /// The median time from placing a call to the service reporting it completed, in seconds;
     /// `None` when no call completed.
@@ -74,8 +75,15 @@ impl Overview {
     }
 }
 
-/// One group of calls: outcome, local state, service status, how many.
-type Group = (Option<String>, Option<String>, Option<String>, u64);
+/// Calls alike in what the overview counts.
+struct Group {
+    outcome: Option<String>,
+    local: Option<String>,
+    service: Option<String>,
+    /// The service reported the call in progress at some point.
+    reached: bool,
+    calls: u64,
+}
 
 const WEEK_SECS: i64 = 7 * 86_400;
 /// 1970-01-01 was a Thursday: shifting by three days puts week boundaries on Mondays.
@@ -96,7 +104,7 @@ impl History {
     /// The overview of the calls matching `f` (its limit and offset are ignored). Weeks are cut
     /// at local midnight on Monday, `utc_offset_secs` being the local time's offset from UTC.
     pub fn overview(&self, f: &HistoryFilter, utc_offset_secs: i32) -> Result<Overview> {
-        let (cond, args) = filter_sql(f);
+        let (from, args) = matching_sql(f);
         let conn = self.conn();
         let params = || rusqlite::params_from_iter(args.iter());
 
@@ -104,15 +112,21 @@ impl History {
         let mut groups: Vec<Group> = Vec::new();
         {
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT outcome, local_state, service_status, COUNT(*) FROM calls \
-                 WHERE {cond} GROUP BY 1, 2, 3"
+                "SELECT outcome, local_state, service_status, reached_call, COUNT(*) {from} \
+                 GROUP BY 1, 2, 3, 4"
             ))?;
             let mut rows = stmt.query(params())?;
             while let Some(r) = rows.next()? {
-                groups.push((r.get(0)?, r.get(1)?, r.get(2)?, count(r.get(3)?)));
+                groups.push(Group {
+                    outcome: r.get(0)?,
+                    local: r.get(1)?,
+                    service: r.get(2)?,
+                    reached: r.get::<_, i64>(3)? != 0,
+                    calls: count(r.get(4)?),
+                });
             }
         }
-        let total: u64 = groups.iter().map(|g| g.3).sum();
+        let total: u64 = groups.iter().map(|g| g.calls).sum();
         let mut by_outcome: Vec<OutcomeCount> = Outcome::ALL
             .into_iter()
             .map(Some)
@@ -122,17 +136,20 @@ impl History {
         let mut by_status: Vec<StatusCount> = Vec::new();
         let mut finished = 0;
         let mut completed = 0;
-        let mut no_answer_finished = 0;
-        for (outcome, local, service, n) in &groups {
-            let outcome = outcome.as_deref().and_then(Outcome::from_key);
+        let mut never_connected = 0;
+        for g in &groups {
+            let n = &g.calls;
+            let outcome = g.outcome.as_deref().and_then(Outcome::from_key);
             if let Some(slot) = by_outcome.iter_mut().find(|c| c.outcome == outcome) {
                 slot.calls += n;
             }
-            let status = status_of_columns(local.as_deref(), service.as_deref());
+            let status = status_of_columns(g.local.as_deref(), g.service.as_deref());
             if status.is_final() {
                 finished += n;
-                if outcome == Some(Outcome::NoAnswer) {
-                    no_answer_finished += n;
+                // Over without the service ever reporting someone on the line, or marked
+                // "no answer" by the user.
+                if !g.reached || outcome == Some(Outcome::NoAnswer) {
+                    never_connected += n;
                 }
             }
             if status.is_completed() {
@@ -151,29 +168,12 @@ impl History {
         let achieved = by_outcome[0].calls;
         let judged = total - by_outcome[Outcome::ALL.len()].calls;
 
-        // Finished calls the service never reported on the line, plus those marked no answer
-        // among the ones it did (counted once).
-        let never_connected = if finished == 0 {
-            0
-        } else {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT COUNT(*) FROM calls WHERE {cond} \
-                 AND (local_state IN ('not_placed', 'demo_ended') \
-                      OR (local_state IS NULL AND service_status IN ('completed', 'cancelled'))) \
-                 AND (outcome IS NOT 'no_answer') \
-                 AND NOT EXISTS (SELECT 1 FROM status_events e \
-                                 WHERE e.call_id = calls.id AND e.status = 'service:in_progress')"
-            ))?;
-            let never_on_line: i64 = stmt.query_row(params(), |r| r.get(0))?;
-            count(never_on_line) + no_answer_finished
-        };
-
         // The median of (completed − placed), read at the middle of the sorted durations.
         let median_seconds_to_done = if completed == 0 {
             None
         } else {
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT status_changed_at - created_at AS d FROM calls WHERE {cond} \
+                "SELECT status_changed_at - created_at AS d {from} \
                  AND local_state IS NULL AND service_status = 'completed' \
                  ORDER BY d LIMIT ? OFFSET ?"
             ))?;
@@ -196,7 +196,7 @@ impl History {
         {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT (created_at / 1000 + ?) / {WEEK_SECS} AS w, COUNT(*), \
-                 SUM(outcome IS 'achieved') FROM calls WHERE {cond} GROUP BY w ORDER BY w"
+                 SUM(outcome IS 'achieved') {from} GROUP BY w ORDER BY w"
             ))?;
             let mut with_shift = vec![Value::Integer(shift)];
             with_shift.extend(args.iter().cloned());
