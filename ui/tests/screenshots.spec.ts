@@ -3,6 +3,7 @@
 import { test, type Page } from '@playwright/test';
 import { expect, openApp, typeNumber } from './helpers';
 import { coreErrors, fill, sampleCalls } from './fixtures';
+import type { SeedCall } from './mock-backend';
 
 const dir = process.env.SCREENSHOTS;
 test.skip(!dir, 'set SCREENSHOTS=<dir> to take screenshots');
@@ -114,5 +115,90 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.getByRole('button', { name: 'New call' }).click();
     await expect(page.getByRole('heading', { name: 'New call' })).toBeVisible();
     await shot('11-narrow-new');
+  });
+}
+
+/** A small business's week of calls, reviewed. */
+function reviewedCalls(): SeedCall[] {
+  const day = 60 * 24;
+  const base: SeedCall[] = [
+    { number: '+44 20 7946 0321', task: 'Book a table for 6 on Friday at 8pm under the name Sam.', status: 'completed', outcome: 'achieved', tags: ['Restaurants'], secondsToDone: 190, minutesAgo: day * 20 },
+    { number: '+44 20 7946 0011', task: 'Ask whether the shop is open on Easter Monday.', status: 'completed', outcome: 'notAchieved', secondsToDone: 95, minutesAgo: day * 16 },
+    { number: '+1 415 555 0142', task: 'Move my dentist appointment to next week, mornings only.', status: 'completed', outcome: 'achieved', tags: ['Health'], secondsToDone: 260, minutesAgo: day * 12 },
+    { number: '+44 7400 123456', task: 'Ask if order #1234 has shipped and when it will arrive.', status: 'completed', outcome: 'noAnswer', secondsToDone: 40, minutesAgo: day * 9 },
+    { number: '+44 20 7946 0321', task: 'Ask whether they can do a gluten-free menu for the party.', status: 'completed', outcome: 'followUp', tags: ['Restaurants', 'VIP'], note: 'They will check with the chef and call back.\nAsk for Marco.', followUp: '2026-03-09', secondsToDone: 300, minutesAgo: day * 6 },
+    { number: '+33 1 23 45 67 89', task: 'Confirm the delivery slot for Thursday morning.', status: 'completed', outcome: 'achieved', tags: ['Deliveries'], followUp: '2026-03-12 10:00', secondsToDone: 150, minutesAgo: day * 3 },
+    { number: '+44 20 7946 0011', task: 'Ask for a quote to repair the shop window.', status: 'cancelled', minutesAgo: day * 2 },
+    { number: '+1 415 555 0142', task: 'Confirm the new appointment time.', status: 'completed', outcome: 'achieved', tags: ['Health'], followUp: '2026-03-10 16:30', secondsToDone: 120, minutesAgo: 180 },
+    { number: '+44 20 7946 0321', task: 'Book a table for 4 at 7pm tonight, window seat if possible.', status: 'completed', summary: 'Booked a table for 4 at 7pm tonight under "Sam". A window seat is not guaranteed.', tags: ['Restaurants'], secondsToDone: 210, minutesAgo: 45 },
+    { number: '+44 20 7946 0011', task: 'Ask about opening hours on Sunday.', status: 'in_progress', minutesAgo: 2 },
+  ];
+  return base;
+}
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`review screens (${scheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    const shot = async (name: string) => {
+      await atRest(page);
+      await page.screenshot({ path: `${dir}/${scheme}-${name}.png` });
+    };
+    await openApp(page, {
+      hasKey: true,
+      now: '2026-03-10T09:00',
+      contacts: [
+        { number: '+44 20 7946 0321', name: "Luigi's Trattoria" },
+        { number: '+1 415 555 0142', name: 'Dr Patel, dentist' },
+      ],
+      calls: reviewedCalls(),
+      exportMode: 'manual',
+    });
+    const nav = page.getByRole('navigation');
+    await nav.getByRole('button', { name: 'History' }).click();
+    await expect(page.getByTestId('history-row')).toHaveCount(10);
+    await shot('12-history-reviewed');
+    await page.getByLabel('Tag', { exact: true }).selectOption({ label: 'Restaurants (3)' });
+    await page.getByLabel('Outcome', { exact: true }).selectOption({ label: 'Achieved' });
+    await expect(page.getByTestId('history-count')).toHaveText('1 call');
+    await shot('13-history-filtered');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByTestId('history-row').filter({ hasText: 'gluten-free' }).locator('.row-main').click();
+    await expect(page.getByTestId('review')).toBeVisible();
+    await shot('14-detail-review');
+    await nav.getByRole('button', { name: /Follow-ups/ }).click();
+    await expect(page.getByTestId('follow-up').first()).toBeVisible();
+    await shot('15-follow-ups');
+    await nav.getByRole('button', { name: 'Overview' }).click();
+    await expect(page.getByTestId('weeks-chart')).toBeVisible();
+    await shot('16-overview');
+    await page.getByText('Show the figures as a table').click();
+    await page.getByTestId('weeks-table').scrollIntoViewIfNeeded();
+    await shot('16b-overview-table');
+    await nav.getByRole('button', { name: 'Contacts' }).click();
+    await expect(page.getByTestId('contact-row')).toHaveCount(2);
+    await shot('17-contacts');
+    await page.getByRole('button', { name: "Luigi's Trattoria", exact: true }).click();
+    await expect(page.getByTestId('history-row')).toHaveCount(3);
+    await shot('18-contact-page');
+    await nav.getByRole('button', { name: 'History' }).click();
+    await page.getByRole('button', { name: 'Export…' }).click();
+    await page.getByRole('button', { name: /Choose where to save/ }).click();
+    await page.evaluate(() => window.__mock.exportStep(4));
+    await expect(page.getByTestId('export-progress')).toContainText('4 of 10');
+    await shot('19-export-progress');
+    await page.evaluate(() => window.__mock.exportFinish());
+    await expect(page.getByTestId('export-result')).toContainText('Saved');
+    await shot('19b-export-done');
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'Print' }).click();
+    await expect(page.getByTestId('report-call').first()).toBeVisible();
+    await shot('20-report');
+    await page.emulateMedia({ media: 'print', colorScheme: scheme });
+    await shot('20b-report-print');
+    await page.emulateMedia({ media: 'screen', colorScheme: scheme });
+    await page.setViewportSize({ width: 640, height: 800 });
+    await nav.getByRole('button', { name: 'History' }).click();
+    await expect(page.getByTestId('history-row').first()).toBeVisible();
+    await shot('21-narrow-history');
   });
 }
