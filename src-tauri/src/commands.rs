@@ -309,6 +309,16 @@ pub async fn set_follow_up(
     review_call(app, id, move |h| h.set_follow_up(id, follow_up)).await
 }
 
+/// A follow-up as the window writes it (`None` or blank: none).
+pub fn follow_up_of(text: Option<&str>) -> Result<Option<FollowUp>, AppError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => FollowUp::parse(t)
+            .map(Some)
+            .map_err(|m| AppError::new(AppErrorKind::InvalidInput, m)),
+    }
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn add_tag(app: State<'_, Starting>, id: i64, tag: String) -> CmdResult<CallSummary> {
@@ -442,12 +452,7 @@ pub async fn export_calls(
     args: ExportArgs,
 ) -> CmdResult<Option<ExportDone>> {
     let state = app.get().await?;
-    let format = Format::parse(&args.format).ok_or_else(|| {
-        AppError::new(
-            AppErrorKind::InvalidInput,
-            "Pick CSV, JSON or a printable report.",
-        )
-    })?;
+    let format = export_format(&args.format)?;
     let filter = args.filter.to_core()?;
     let kind = match format {
         Format::Csv => FileKind::Csv,
@@ -487,12 +492,24 @@ pub async fn export_calls(
             path: path.display().to_string(),
             calls: n.min(u32::MAX.into()) as u32,
         })),
-        Err(ExportError::Cancelled) => Err(AppError::new(
-            AppErrorKind::Cancelled,
-            ExportError::Cancelled.to_string(),
-        )),
+        Err(ExportError::Cancelled) => Err(export_cancelled()),
         Err(e) => Err(AppError::new(AppErrorKind::Storage, e.to_string())),
     }
+}
+
+/// The export format named by the window (`csv`, `json`, `md`).
+pub fn export_format(word: &str) -> Result<Format, AppError> {
+    Format::parse(word).ok_or_else(|| {
+        AppError::new(
+            AppErrorKind::InvalidInput,
+            "Pick CSV, JSON or a printable report.",
+        )
+    })
+}
+
+/// The error of an export stopped by `cancel_export`.
+pub fn export_cancelled() -> AppError {
+    AppError::new(AppErrorKind::Cancelled, ExportError::Cancelled.to_string())
 }
 
 /// Stops the export under way, if any.

@@ -594,6 +594,98 @@ async fn errors_fixture() -> Value {
     Value::Object(out)
 }
 
+// ---- reviewing calls ----------------------------------------------------------------------
+
+/// The words of the review commands: each error made by the real operation failing, mapped as
+/// the commands map it.
+fn review_fixture() -> Value {
+    use missioncall_app::commands::{export_cancelled, export_format, follow_up_of};
+    use missioncall_app::dto::{CallFilter, OutcomeChoice, Overview};
+    use missioncall_core::review::{
+        MAX_CONTACT_CHARS, MAX_NOTE_CHARS, MAX_TAGS_PER_CALL, MAX_TAG_CHARS,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let history = History::open_in_dir(dir.path()).unwrap();
+    let id = attempt(&history, &Origin::Demo);
+    let err = |e: missioncall_core::history::HistoryError| to_json(&AppError::from(e));
+    let app_err = |e: AppError| to_json(&e);
+    let n = |len: usize| len.to_string();
+
+    let too_long_tag = "t".repeat(MAX_TAG_CHARS + 1);
+    for i in 0..MAX_TAGS_PER_CALL {
+        history.add_tag(id, &format!("tag {i}")).unwrap();
+    }
+    let too_many = err(history.add_tag(id, "one more").unwrap_err());
+    let long_name = "n".repeat(MAX_CONTACT_CHARS + 1);
+    let long_note = "x".repeat(MAX_NOTE_CHARS + 1);
+    let day_filter = |since: &str, until: Option<&str>| CallFilter {
+        since: Some(since.into()),
+        until: until.map(str::to_owned),
+        ..CallFilter::default()
+    };
+    let no_outcome = Overview::from(history.overview(&Default::default(), 0).unwrap())
+        .by_outcome
+        .last()
+        .unwrap()
+        .label
+        .clone();
+    let mut swapped = app_err(
+        day_filter("2026-12-02", Some("2026-12-01"))
+            .to_core()
+            .unwrap_err(),
+    );
+    swapped = replaced(swapped, "2026-12-02", "{since}", "since");
+    swapped = replaced(swapped, "2026-12-01", "{until}", "until");
+    json!({
+        "outcomeChoices": to_json(&OutcomeChoice::all()),
+        "noOutcomeLabel": no_outcome,
+        "limits": {
+            "maxTagChars": MAX_TAG_CHARS,
+            "maxTagsPerCall": MAX_TAGS_PER_CALL,
+            "maxContactChars": MAX_CONTACT_CHARS,
+            "maxNoteChars": MAX_NOTE_CHARS,
+        },
+        "errors": {
+            "tagEmpty": err(history.add_tag(id, "   ").unwrap_err()),
+            "tagTooLong": template(
+                err(history.add_tag(id, &too_long_tag).unwrap_err()),
+                &n(MAX_TAG_CHARS + 1),
+                "n",
+            ),
+            "tooManyTags": too_many,
+            "tagNotFound": template(
+                err(history.rename_tag("no such tag", "other").unwrap_err()),
+                "no such tag",
+                "word",
+            ),
+            "contactNameEmpty": err(history.set_contact(NUMBER, "  ").unwrap_err()),
+            "contactNameTooLong": template(
+                err(history.set_contact(NUMBER, &long_name).unwrap_err()),
+                &n(MAX_CONTACT_CHARS + 1),
+                "n",
+            ),
+            "noteTooLong": template(
+                err(history.set_note(id, &long_note).unwrap_err()),
+                &n(MAX_NOTE_CHARS + 1),
+                "n",
+            ),
+            "badFollowUp": template(
+                app_err(follow_up_of(Some("next tuesday")).unwrap_err()),
+                "next tuesday",
+                "word",
+            ),
+            "badDay": template(
+                app_err(day_filter("someday", None).to_core().unwrap_err()),
+                "start",
+                "word",
+            ),
+            "daysSwapped": swapped,
+            "exportCancelled": app_err(export_cancelled()),
+            "badExportFormat": app_err(export_format("xlsx").unwrap_err()),
+        }
+    })
+}
+
 // ---- the files ----------------------------------------------------------------------------
 
 fn fixtures_dir() -> PathBuf {
@@ -632,6 +724,7 @@ async fn ui_fixtures_are_up_to_date() {
         ("core-calls.json", calls_fixture()),
         ("core-app.json", app_fixture()),
         ("core-errors.json", errors_fixture().await),
+        ("core-review.json", review_fixture()),
     ];
     check_or_write(&fixtures_dir(), &files);
 }

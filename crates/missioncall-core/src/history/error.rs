@@ -120,7 +120,7 @@ pub enum HistoryError {
 
     /// No tag with this name exists.
     #[error(
-        "there is no tag called \"{0}\"; check its spelling (tags are listed with their calls)."
+        "There is no tag called \"{0}\"; check its spelling (tags are listed with their calls)."
     )]
     TagNotFound(String),
 
