@@ -54,6 +54,7 @@ impl Host for TauriHost {
         self.app
             .dialog()
             .file()
+            .set_title(kind.title(true))
             .set_file_name(suggested_name)
             .add_filter(name, extensions)
             .blocking_save_file()
@@ -65,6 +66,7 @@ impl Host for TauriHost {
         self.app
             .dialog()
             .file()
+            .set_title(kind.title(false))
             .add_filter(name, extensions)
             .add_filter("All files", &["*"])
             .blocking_pick_file()

@@ -56,6 +56,17 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// The dialog's title: what the file is for.
+    pub fn title(self, saving: bool) -> &'static str {
+        match (self, saving) {
+            (FileKind::Text, _) => "Save this call",
+            (FileKind::Csv | FileKind::Json | FileKind::Markdown, _) => "Save the calls",
+            (FileKind::Backup, true) => "Save a backup of the history",
+            (FileKind::Backup, false) => "Choose a backup to restore",
+            (FileKind::Contacts, _) => "Choose a contacts file (vCard or CSV)",
+        }
+    }
+
     /// The filter's name and the extensions it shows.
     pub fn filter(self) -> (&'static str, &'static [&'static str]) {
         match self {
