@@ -156,6 +156,28 @@ pub struct AppState {
     announced: Arc<std::sync::Mutex<Option<HashMap<i64, String>>>>,
     /// Set to stop the export under way.
     export_cancel: std::sync::Mutex<Arc<AtomicBool>>,
+    watch_timing: WatchTiming,
+}
+
+/// When the app's watch (follow-ups due, the daily backup) runs.
+#[derive(Clone, Copy, Debug)]
+pub struct WatchTiming {
+    /// The first check after start (the first screen comes first).
+    pub first_check: std::time::Duration,
+    /// Then every so often.
+    pub every: std::time::Duration,
+    /// The daily backup waits this long after start (it reads the whole history).
+    pub backup_after: std::time::Duration,
+}
+
+impl Default for WatchTiming {
+    fn default() -> Self {
+        WatchTiming {
+            first_check: std::time::Duration::from_secs(5),
+            every: std::time::Duration::from_secs(30),
+            backup_after: std::time::Duration::from_secs(120),
+        }
+    }
 }
 
 impl Drop for AppState {
@@ -194,6 +216,7 @@ impl AppState {
             host,
             forward: std::sync::Mutex::new(None),
             follow_up_watch: std::sync::Mutex::new(None),
+            watch_timing: WatchTiming::default(),
             announced: Arc::new(std::sync::Mutex::new(None)),
             export_cancel: std::sync::Mutex::new(Arc::new(AtomicBool::new(false))),
         })
@@ -227,6 +250,12 @@ impl AppState {
         Local
             .offset_from_utc_datetime(&self.history().now().naive_utc())
             .local_minus_utc()
+    }
+
+    /// Changes when the watch runs (before [`AppState::start`]; tests make it quick).
+    pub fn with_watch_timing(mut self, timing: WatchTiming) -> Self {
+        self.watch_timing = timing;
+        self
     }
 
     /// The folder of the automatic daily backups (inside the data folder).
@@ -264,17 +293,23 @@ impl AppState {
         let host = self.host.clone();
         let manager = self.manager.clone();
         let announced = self.announced.clone();
+        let timing = self.watch_timing;
         let task = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+            let started = tokio::time::Instant::now();
+            let mut tick = tokio::time::interval_at(started + timing.first_check, timing.every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                // Today's automatic backup, once a day (a no-op once the file is there).
-                let h = history.clone();
-                let daily =
-                    tokio::task::spawn_blocking(move || h.daily_backup(&backup_dir_of(&h))).await;
-                if let Ok(Err(e)) = daily {
-                    tracing::warn!("the daily backup: {e}");
+                // Today's automatic backup, once a day (a no-op once the file is there), not
+                // while the app is starting.
+                if started.elapsed() >= timing.backup_after {
+                    let h = history.clone();
+                    let daily =
+                        tokio::task::spawn_blocking(move || h.daily_backup(&backup_dir_of(&h)))
+                            .await;
+                    if let Ok(Err(e)) = daily {
+                        tracing::warn!("the daily backup: {e}");
+                    }
                 }
                 let now = history.now().with_timezone(&Local).naive_local();
                 let level = manager.settings().notifications;

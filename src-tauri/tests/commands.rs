@@ -13,7 +13,7 @@ use missioncall_app::dto::{
     AppMode, CallSummary, Connection, ExportProgress, NetworkState, TaskUpdated,
 };
 use missioncall_app::error::{AppError, AppErrorKind};
-use missioncall_app::state::{AppState, FileKind, Host, Starting};
+use missioncall_app::state::{AppState, FileKind, Host, Starting, WatchTiming};
 use missioncall_core::call::{CallStatus, LocalState, ServiceStatus, Tracking};
 use missioncall_core::clock::{Clock, ManualClock};
 use missioncall_core::secrets::Secrets;
@@ -2046,6 +2046,15 @@ fn a_follow_up_is_announced_once_when_it_falls_due() {
     assert_eq!(h.ok("list_follow_ups", json!({})), json!([]));
 }
 
+/// The app's watch without its start-up delays.
+fn quick_watch() -> WatchTiming {
+    WatchTiming {
+        first_check: Duration::ZERO,
+        every: Duration::from_secs(30),
+        backup_after: Duration::ZERO,
+    }
+}
+
 #[test]
 fn follow_ups_already_due_at_start_are_announced_in_one_notification() {
     let dir = Arc::new(tempfile::tempdir().unwrap());
@@ -2075,7 +2084,12 @@ fn follow_ups_already_due_at_start_are_announced_in_one_notification() {
             .unwrap();
         }
     }
-    let h = Harness::open(dir, MemKeychain::default(), SLOW);
+    let keychain = MemKeychain::default();
+    let host = Arc::new(RecordingHost::default());
+    let (path, secrets, rec) = (dir.path().to_path_buf(), keychain.secrets(), host.clone());
+    let h = Harness::with_opener(dir, keychain, host, move || {
+        Ok(AppState::new(path, secrets, rec, SLOW)?.with_watch_timing(quick_watch()))
+    });
     let notes = wait_until("the start-up notification of due follow-ups", || {
         let n: Vec<_> = h
             .host
@@ -2126,7 +2140,13 @@ fn contacts_are_imported_from_the_file_the_user_picks() {
 
 #[test]
 fn a_backup_restores_into_an_empty_data_folder_once() {
-    let h = Harness::new(SLOW);
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let keychain = MemKeychain::default();
+    let host = Arc::new(RecordingHost::default());
+    let (path, secrets, rec) = (dir.path().to_path_buf(), keychain.secrets(), host.clone());
+    let h = Harness::with_opener(dir, keychain, host, move || {
+        Ok(AppState::new(path, secrets, rec, SLOW)?.with_watch_timing(quick_watch()))
+    });
     h.ok("start_demo", json!({}));
     let id = id_of(&h.place(NUMBER, "Book a table for four", false).unwrap());
     h.ok("set_outcome", json!({ "id": id, "outcome": "followUp" }));
