@@ -104,6 +104,23 @@ export type CoreReview = {
   >;
 };
 
+/** core-backup.json: the words of backups, restores and contact imports. */
+export type CoreBackup = {
+  /** How many daily backups are kept (`history::backup::KEEP_DAILY`). */
+  keepDaily: number;
+  /** The most skipped entries an import lists (`dto::MAX_SKIPPED_SHOWN`; the counts are whole). */
+  maxSkippedShown: number;
+  /** The name the save dialog offers for a backup (`{date}`: the local day, `YYYY-MM-DD`). */
+  backupFileName: string;
+  /** The error a call gets when it arrives from a backup made while it was being sent
+   *  (`history::backup::RESTORED_SENDING_NOTE`). */
+  restoredSendingNote: string;
+  /** Why an import skips an entry, besides a bad number (`PhoneCheck.reason`) or name
+   *  (`review::clean_contact_name`). */
+  importProblems: { duplicateInFile: string };
+  errors: Record<'notAHistory' | 'noDailyBackup' | 'importNotText' | 'importNothing', ErrorTemplate>;
+};
+
 type Values = Record<string, string | number>;
 
 /** `text` with each `{name}` of `values` filled in; throws if one is left. */
@@ -111,7 +128,7 @@ export function fillText(text: string, values: Values = {}): string {
   const out = text.replace(/\{([A-Za-z0-9]+)\}/g, (all, name: string) =>
     name in values ? String(values[name]) : all,
   );
-  const left = /\{(id|n|url|code|dataDir|word|last4|since|until)\}/.exec(out);
+  const left = /\{(id|n|url|code|dataDir|word|last4|since|until|path|date)\}/.exec(out);
   if (left) throw new Error(`core words: "${left[0]}" was not filled in: ${text}`);
   return out;
 }

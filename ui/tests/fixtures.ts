@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { CoreApp, CoreCalls, CoreErrors, CorePhone, CoreReview } from './core-words';
+import type { CoreApp, CoreBackup, CoreCalls, CoreErrors, CorePhone, CoreReview } from './core-words';
 import type { SeedCall } from './mock-backend';
 
 export { fill, fillText } from './core-words';
@@ -22,3 +22,4 @@ export const coreApp = () => fixture<CoreApp>('core-app.json');
 export const coreCalls = () => fixture<CoreCalls>('core-calls.json');
 export const corePhone = () => fixture<CorePhone>('core-phone.json');
 export const coreReview = () => fixture<CoreReview>('core-review.json');
+export const coreBackup = () => fixture<CoreBackup>('core-backup.json');

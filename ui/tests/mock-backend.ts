@@ -18,11 +18,13 @@ import callsJson from './fixtures/core-calls.json?raw';
 import errorsJson from './fixtures/core-errors.json?raw';
 import phoneJson from './fixtures/core-phone.json?raw';
 import reviewJson from './fixtures/core-review.json?raw';
+import backupJson from './fixtures/core-backup.json?raw';
 import {
   fill,
   fillText,
   samplesFor,
   type CoreApp,
+  type CoreBackup,
   type CoreCalls,
   type CoreErrors,
   type CorePhone,
@@ -31,6 +33,7 @@ import {
 import type {
   AppError,
   AppMode,
+  BackupDone,
   CallDetail,
   CallFilter,
   CallStatus,
@@ -38,6 +41,8 @@ import type {
   ConfirmCallArgs,
   Confirmation,
   Contact,
+  ContactsImported,
+  DailyBackup,
   ExportArgs,
   ExportDone,
   FollowUpItem,
@@ -47,7 +52,9 @@ import type {
   Outcome,
   Overview,
   PhoneCheck,
+  RestoreDone,
   Settings,
+  SkippedContact,
   StatusCount,
   StatusEvent,
   TagCount,
@@ -83,6 +90,19 @@ export type SeedCall = {
   secondsToDone?: number;
 };
 
+/** A history backup on disk: its calls and contacts as they were when it was made. */
+export type SeedBackup = {
+  calls: SeedCall[];
+  contacts?: { number: string; name: string }[];
+  /** When it was made (default: a day before the backend's clock). Its calls' notes, outcomes,
+   *  tags and its contacts' names were last changed then. */
+  minutesAgo?: number;
+};
+
+/** One name and number of a contacts file, as the core's reader finds it (a card with several
+ *  numbers gives several). `at`: the card or row, from 1 (default: its place in the list). */
+export type ContactFileEntry = { name: string; number: string; at?: number };
+
 export type MockConfig = {
   firstRun?: boolean;
   demo?: boolean;
@@ -105,6 +125,19 @@ export type MockConfig = {
    *  `manual` sends `{done: 0}` and waits for `__mock.exportStep` / `__mock.exportFinish`;
    *  `closed` is the user closing the save dialog. */
   exportMode?: 'auto' | 'manual' | 'closed';
+  /** What the system's file dialogs answer: the path the user picked, or `null` when they
+   *  closed the dialog. `save` is asked by `backup_history` (default: the shell's suggested name
+   *  in ~/Documents); `open` by `restore_history` and `import_contacts` (default: closed).
+   *  `__mock.setDialog` changes them. */
+  dialogs?: { save?: string | null; open?: string | null };
+  /** Backup files on disk that the open dialog can pick, by path. */
+  backupFiles?: Record<string, SeedBackup>;
+  /** The automatic daily backups, made `daysAgo` days before the backend's clock (the newest
+   *  `keepDaily` are kept, as the core does). */
+  dailyBackups?: (SeedBackup & { daysAgo: number })[];
+  /** Contact files on disk that the open dialog can pick, by path; `notText`: a file that is
+   *  not UTF-8 text. Any other file picked (a backup, say) is not text either. */
+  contactFiles?: Record<string, ContactFileEntry[] | 'notText'>;
 };
 
 type Invocation = { cmd: string; args: Record<string, unknown> };
@@ -122,7 +155,13 @@ type Stored = {
   note: string;
   tags: string[];
   followUp: string | null;
+  /** When the user last changed the outcome, note, tags or follow-up (ms), if ever: a restore
+   *  keeps the side that did so last. */
+  annotatedAt: number | null;
 };
+
+/** A history backup as the mock keeps it: copies of the stored calls and of the contacts. */
+type Snapshot = { calls: Stored[]; contacts: { phone: string; name: string; at: number }[]; bytes: number };
 
 export type MockApi = {
   invocations: Invocation[];
@@ -152,6 +191,10 @@ export type MockApi = {
   exportFinish: () => void;
   /** Whether an export is under way. */
   exporting: () => boolean;
+  /** What a file dialog answers from now on: a path, or `null` (closed). */
+  setDialog: (which: 'save' | 'open', answer: string | null) => void;
+  /** How many calls the history holds (the generated rows are not counted). */
+  callCount: () => number;
 };
 
 declare global {
@@ -169,6 +212,7 @@ const CALLS = JSON.parse(callsJson) as CoreCalls;
 const ERR = JSON.parse(errorsJson) as CoreErrors;
 const PHONE = JSON.parse(phoneJson) as CorePhone;
 const REVIEW = JSON.parse(reviewJson) as CoreReview;
+const BACKUP = JSON.parse(backupJson) as CoreBackup;
 
 const MINUTE = 60_000;
 const DUPLICATE_WINDOW = APP.limits.duplicateWindowMinutes * MINUTE;
@@ -338,8 +382,18 @@ export function installMockBackend(config: MockConfig) {
   /** Calls placed elsewhere that a sync brings in. */
   const unsynced: SeedCall[] = [];
 
-  /** Names given to numbers, by E.164. */
+  /** Names given to numbers, by E.164, and when each was given (ms). */
   const contacts = new Map<string, string>();
+  const contactAt = new Map<string, number>();
+  function nameNumber(e164: string, name: string, at = clock()) {
+    contacts.set(e164, name);
+    contactAt.set(e164, at);
+  }
+  /** What the file dialogs answer, and the files they can pick. */
+  const dialogs = { save: undefined as string | null | undefined, open: null as string | null, ...config.dialogs };
+  const backupFiles = new Map<string, Snapshot>();
+  /** The automatic daily backups, by day (`YYYY-MM-DD`). */
+  const daily = new Map<string, Snapshot>();
   /** The export under way, if any. */
   let exportRun: {
     total: number;
@@ -363,11 +417,18 @@ export function installMockBackend(config: MockConfig) {
   }
 
   function addCall(seed: SeedCall): Stored {
+    const stored = makeStored(seed, nextId++, clock());
+    for (const t of seed.tags ?? []) tagCall(stored, t);
+    store.push(stored);
+    return stored;
+  }
+
+  /** The call of `seed` as stored under `id`; what the user said of it was said at `saidAt`. */
+  function makeStored(seed: SeedCall, id: number, saidAt: number): Stored {
     const check = checkPhone(seed.number, defaultRegion);
     const word = seed.status ?? 'pending';
     const status = statusOf(word);
     const created = new Date(clock() - (seed.minutesAgo ?? 0) * MINUTE).toISOString();
-    const id = nextId++;
     const phoneNumber = check.e164 ?? seed.number;
     const own: Own = {
       id,
@@ -404,9 +465,8 @@ export function installMockBackend(config: MockConfig) {
       note: seed.note ?? '',
       tags: [],
       followUp: seed.followUp ? followUpKey(seed.followUp) : null,
+      annotatedAt: seed.outcome || seed.note || seed.tags?.length || seed.followUp ? saidAt : null,
     };
-    for (const t of seed.tags ?? []) tagCall(stored, t);
-    store.push(stored);
     return stored;
   }
 
@@ -502,8 +562,9 @@ export function installMockBackend(config: MockConfig) {
     const search = f.search?.trim().toLowerCase() ?? '';
     const tag = f.tag?.trim().toLowerCase() ?? '';
     const { since, until } = days(f);
+    // Newest first, as `History::page` orders them: a restored call goes where its time puts it.
     return [...store]
-      .reverse()
+      .sort((a, b) => b.own.createdAt.localeCompare(a.own.createdAt) || b.own.id - a.own.id)
       .map((s) => ({ s, c: callOf(s) }))
       .filter(({ c }) => !f.status || same(c.status, f.status))
       .filter(({ c }) =>
@@ -639,6 +700,7 @@ export function installMockBackend(config: MockConfig) {
     const s = find(id, 'read');
     write(s);
     s.own.updatedAt = now();
+    s.annotatedAt = clock();
     const out = callOf(s);
     queueMicrotask(() => emit('task-updated', { call: callOf(s) }));
     return out;
@@ -659,6 +721,167 @@ export function installMockBackend(config: MockConfig) {
       exportRun = { total, done, fail, result };
       emit('export-progress', { done: 0, total });
     });
+  }
+
+  // ---- backups, restores and contact imports (history/backup.rs, contacts_import.rs) ----
+
+  /** The mock's stand-in for the file's size: SQLite pages, a few per call. */
+  const sizeOf = (calls: number) => 4096 * (24 + Math.ceil(calls / 2));
+
+  /** A backup of the history as it is now (`History::backup_to`). */
+  function snapshot(): Snapshot {
+    return {
+      calls: structuredClone(store),
+      contacts: [...contacts.entries()].map(([phone, name]) => ({ phone, name, at: contactAt.get(phone) ?? 0 })),
+      bytes: sizeOf(store.length),
+    };
+  }
+
+  /** A backup file of `seed`; `n` keeps its task ids apart from the history's and other files'. */
+  function seededBackup(seed: SeedBackup, n: number): Snapshot {
+    const madeAt = clock() - (seed.minutesAgo ?? 24 * 60) * MINUTE;
+    const calls = seed.calls.map((c, i) => {
+      const s = makeStored(c, 10_000 * n + i + 1, madeAt);
+      s.tags = [...new Set((c.tags ?? []).map(cleanTag))].sort(byName);
+      return s;
+    });
+    const named = (seed.contacts ?? []).map((c) => ({ phone: e164Of(c.number, null), name: cleanName(c.name), at: madeAt }));
+    return { calls, contacts: named, bytes: sizeOf(calls.length) };
+  }
+
+  const isFinished = (word: string) => samplesFor(CALLS, word).withTask.finished;
+  const SERVICE_ORDER = ['pending', 'accepted', 'in_progress'];
+
+  /** The status a backup's call comes in with: one being sent is an unknown outcome here. */
+  const arriving = (t: Stored) => (t.word === 'sending' ? 'unknown_outcome' : t.word);
+
+  /** `service_side_wins`: the backup knows more of what the service said of the call. */
+  function serviceSideWins(ours: Stored, theirs: Stored): boolean {
+    if (ours.word === 'sending') return false;
+    if (!ours.own.taskId && theirs.own.taskId) return true;
+    if (ours.own.taskId && !theirs.own.taskId) return false;
+    if (isFinished(ours.word)) return false;
+    if (isFinished(arriving(theirs))) return true;
+    const o = SERVICE_ORDER.indexOf(ours.word);
+    const t = SERVICE_ORDER.indexOf(arriving(theirs));
+    return o >= 0 && t > o;
+  }
+
+  /** `find_match`: the history's call for the backup's, by task id, else by when it was made,
+   *  the number and the task (one answer per call). */
+  function matchOf(theirs: Stored, taken: Set<number>): Stored | undefined {
+    if (theirs.own.taskId) {
+      const found = store.find((x) => x.own.taskId === theirs.own.taskId);
+      if (found) return found;
+    }
+    return [...store]
+      .sort((a, b) => a.own.id - b.own.id)
+      .find(
+        (x) =>
+          !taken.has(x.own.id) &&
+          x.own.phoneNumber === theirs.own.phoneNumber &&
+          x.own.createdAt === theirs.own.createdAt &&
+          x.own.task === theirs.own.task &&
+          (!x.own.taskId || !theirs.own.taskId),
+      );
+  }
+
+  /** `merge_call`: true if the history's call changed. */
+  function mergeCall(ours: Stored, theirs: Stored): boolean {
+    let changed = false;
+    if (serviceSideWins(ours, theirs)) {
+      ours.own.taskId ??= theirs.own.taskId;
+      ours.word = arriving(theirs);
+      ours.own.tracking = theirs.own.tracking;
+      ours.own.error = theirs.word === 'sending' ? BACKUP.restoredSendingNote : theirs.own.error;
+      ours.transcript = theirs.transcript ?? ours.transcript;
+      if (theirs.turns.length) ours.turns = structuredClone(theirs.turns);
+      ours.own.summary = theirs.own.summary ?? ours.own.summary;
+      for (const e of theirs.timeline) if (!ours.timeline.some((x) => same(x.status, e.status))) ours.timeline.push(e);
+      changed = true;
+    } else if ((!ours.transcript && theirs.transcript) || (!ours.own.summary && theirs.own.summary)) {
+      ours.transcript ??= theirs.transcript;
+      ours.own.summary ??= theirs.own.summary;
+      changed = true;
+    }
+    if ((theirs.annotatedAt ?? -Infinity) > (ours.annotatedAt ?? -Infinity)) {
+      ours.outcome = theirs.outcome;
+      ours.note = theirs.note;
+      ours.followUp = theirs.followUp;
+      ours.tags = [...theirs.tags];
+      ours.annotatedAt = theirs.annotatedAt;
+      changed = true;
+    }
+    if (changed) ours.own.updatedAt = now();
+    return changed;
+  }
+
+  /** `History::restore_from`: contacts, then calls, merged by task id in one go. */
+  function restoreFrom(snap: Snapshot): RestoreDone {
+    const done: RestoreDone = { added: 0, updated: 0, unchanged: 0, contactsAdded: 0, contactsUpdated: 0, addedIds: [] };
+    for (const c of snap.contacts) {
+      const here = contacts.get(c.phone);
+      if (here === undefined) done.contactsAdded++;
+      else if ((contactAt.get(c.phone) ?? 0) < c.at && here !== c.name) done.contactsUpdated++;
+      else continue;
+      nameNumber(c.phone, c.name, c.at);
+    }
+    const taken = new Set<number>();
+    for (const theirs of snap.calls) {
+      const ours = matchOf(theirs, taken);
+      if (ours) {
+        taken.add(ours.own.id);
+        if (mergeCall(ours, theirs)) done.updated++;
+        else done.unchanged++;
+        continue;
+      }
+      const copy: Stored = structuredClone(theirs);
+      copy.own.id = nextId++;
+      copy.word = arriving(theirs);
+      if (theirs.word === 'sending') copy.own.error = BACKUP.restoredSendingNote;
+      store.push(copy);
+      taken.add(copy.own.id);
+      done.added++;
+      if (done.addedIds.length < 1000) done.addedIds.push(copy.own.id);
+    }
+    return done;
+  }
+
+  /** `contacts_import::read` of the file's entries (numbers without a country code in
+   *  `region`), then `apply`. */
+  function importContacts(file: ContactFileEntry[], region: string | null): ContactsImported {
+    if (!file.length) throw fill(BACKUP.errors.importNothing);
+    const seen = new Set<string>();
+    const skippedEntries: SkippedContact[] = [];
+    const good: { e164: string; name: string }[] = [];
+    file.forEach((e, i) => {
+      let name: string;
+      let problem: string | null = null;
+      try {
+        name = cleanName(e.name);
+      } catch (err) {
+        name = e.name.trim();
+        problem = (err as AppError).message;
+      }
+      const check = checkPhone(e.number, region ?? defaultRegion);
+      if (!check.valid || !check.e164) problem ??= check.reason ?? '';
+      else if (!problem && seen.has(check.e164)) problem = BACKUP.importProblems.duplicateInFile;
+      if (check.e164 && !problem) seen.add(check.e164);
+      if (problem !== null) skippedEntries.push({ at: e.at ?? i + 1, name, input: e.number, problem });
+      else good.push({ e164: check.e164!, name });
+    });
+    const out: ContactsImported = { added: 0, renamed: 0, unchanged: 0, skipped: skippedEntries.length, skippedEntries: skippedEntries.slice(0, BACKUP.maxSkippedShown) };
+    for (const g of good) {
+      const here = contacts.get(g.e164);
+      if (here === g.name) out.unchanged++;
+      else {
+        if (here === undefined) out.added++;
+        else out.renamed++;
+        nameNumber(g.e164, g.name);
+        for (const x of store) if (x.own.phoneNumber === g.e164) x.own.updatedAt = now();
+      }
+    }
+    return out;
   }
 
   /** The earlier identical call within the duplicate window, if any (not-placed calls do not
@@ -889,6 +1112,7 @@ export function installMockBackend(config: MockConfig) {
           const rest = x.tags.filter((t) => t !== old && t.toLowerCase() !== into.toLowerCase());
           x.tags = [...rest, into].sort(byName);
           x.own.updatedAt = now();
+          x.annotatedAt = clock();
         }
         return n;
       }
@@ -902,6 +1126,7 @@ export function installMockBackend(config: MockConfig) {
           n++;
           x.tags = x.tags.filter((t) => t !== old);
           x.own.updatedAt = now();
+          x.annotatedAt = clock();
         }
         return n;
       }
@@ -909,13 +1134,15 @@ export function installMockBackend(config: MockConfig) {
         return contactList();
       case 'set_contact': {
         const e164 = e164Of(String(args.number ?? ''), (args.region as string | null) ?? null);
-        contacts.set(e164, cleanName(String(args.name ?? '')));
+        nameNumber(e164, cleanName(String(args.name ?? '')));
         for (const x of store) if (x.own.phoneNumber === e164) x.own.updatedAt = now();
         return contactList().find((c) => c.phoneNumber === e164)!;
       }
       case 'remove_contact': {
         const number = String(args.number ?? '');
-        const had = contacts.delete(PHONE.displays[number] ? number : e164Of(number, null));
+        const e164 = PHONE.displays[number] ? number : e164Of(number, null);
+        const had = contacts.delete(e164);
+        contactAt.delete(e164);
         if (had) for (const x of store) if (x.own.phoneNumber === number) x.own.updatedAt = now();
         return had;
       }
@@ -933,6 +1160,42 @@ export function installMockBackend(config: MockConfig) {
       }
       case 'print_window':
         return null;
+      case 'backup_history': {
+        const path =
+          dialogs.save === undefined
+            ? `/home/you/Documents/${fillText(BACKUP.backupFileName, { date: dayOf(new Date(clock())) })}`
+            : dialogs.save;
+        if (path === null) return null;
+        const snap = snapshot();
+        backupFiles.set(path, snap);
+        return { path, calls: snap.calls.length, bytes: snap.bytes } satisfies BackupDone;
+      }
+      case 'restore_history': {
+        const path = dialogs.open;
+        if (path === null) return null;
+        const snap = backupFiles.get(path);
+        if (!snap) throw fill(BACKUP.errors.notAHistory, { path });
+        return restoreFrom(snap);
+      }
+      case 'list_backups':
+        return [...daily.entries()]
+          .sort(([a], [b]) => b.localeCompare(a))
+          .slice(0, BACKUP.keepDaily)
+          .map(([date, snap]) => ({ date, bytes: snap.bytes }) satisfies DailyBackup);
+      case 'restore_daily_backup': {
+        // Only a day of the list (the core reads the day's file in the backups folder; a day
+        // without one is not modelled apart).
+        const snap = daily.get(String(args.date ?? '').trim());
+        if (!snap) throw fill(BACKUP.errors.noDailyBackup);
+        return restoreFrom(snap);
+      }
+      case 'import_contacts': {
+        const path = dialogs.open;
+        if (path === null) return null;
+        const file = config.contactFiles?.[path];
+        if (!file || file === 'notText') throw fill(BACKUP.errors.importNotText);
+        return importContacts(file, (args.region as string | null) ?? null);
+      }
       case 'ui_ready':
         return null;
       default:
@@ -964,7 +1227,12 @@ export function installMockBackend(config: MockConfig) {
 
   // Seeded once every helper above is defined.
   for (const seed of config.calls ?? []) addCall(seed);
-  for (const c of config.contacts ?? []) contacts.set(e164Of(c.number, null), cleanName(c.name));
+  for (const c of config.contacts ?? []) nameNumber(e164Of(c.number, null), cleanName(c.name));
+  Object.entries(config.backupFiles ?? {}).forEach(([path, seed], i) => backupFiles.set(path, seededBackup(seed, i + 1)));
+  (config.dailyBackups ?? []).forEach((seed, i) => {
+    const day = dayOf(new Date(clock() - seed.daysAgo * 24 * 60 * MINUTE));
+    daily.set(day, seededBackup({ minutesAgo: seed.daysAgo * 24 * 60, ...seed }, 100 + i));
+  });
 
   mockIPC(async (cmd, payload) => {
     const args = (payload ?? {}) as Record<string, any>;
@@ -1035,5 +1303,9 @@ export function installMockBackend(config: MockConfig) {
       }
     },
     exporting: () => exportRun !== null,
+    setDialog(which, answer) {
+      dialogs[which] = answer;
+    },
+    callCount: () => store.length,
   };
 }
