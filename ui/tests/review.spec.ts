@@ -175,8 +175,9 @@ test('naming a number: the name shows in the list, the detail, Contacts and the 
   await expect(page.getByTestId('history-row')).toHaveCount(2);
   expect((await invocations(page, 'list_history')).at(-1)!.query).toMatchObject({ phone: '+442079460321', search: null });
 
-  // Removing the name keeps the calls.
+  // Removing the name (once confirmed) keeps the calls.
   await page.getByRole('button', { name: 'Remove contact' }).click();
+  await page.getByRole('dialog', { name: 'Remove this contact?' }).getByRole('button', { name: 'Remove', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Contacts' })).toBeVisible();
   await expect(page.getByText('No contacts yet.')).toBeVisible();
   await page.getByRole('navigation').getByRole('button', { name: 'History' }).click();

@@ -44,3 +44,36 @@ export function whenPrecise(iso: string): string {
   const t = timeSecFmt.format(d);
   return sameDay(d, new Date()) ? t : `${dayFmt.format(d)}, ${t}`;
 }
+
+/** A file's size in the units a file manager shows: "820 bytes", "34 kB", "2.4 MB". */
+export function size(bytes: number | null): string {
+  if (bytes === null || !Number.isFinite(bytes) || bytes < 0) return 'size unknown';
+  if (bytes < 1000) return bytes === 1 ? '1 byte' : `${Math.round(bytes)} bytes`;
+  const units = ['kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
+  let value = bytes / 1000;
+  let i = 0;
+  while (value >= 1000 && i < units.length - 1) {
+    value /= 1000;
+    i++;
+  }
+  return new Intl.NumberFormat(undefined, {
+    style: 'unit',
+    unit: units[i],
+    unitDisplay: 'short',
+    maximumFractionDigits: value < 10 ? 1 : 0,
+  }).format(value);
+}
+
+/** A local day (`YYYY-MM-DD`) as a person says it: "Today", "Yesterday", "Sunday, 8 March 2026". */
+export function dayWords(day: string): string {
+  const [y, m, d] = day.split('-').map(Number);
+  const date = new Date(y, (m ?? 1) - 1, d ?? 1);
+  if (Number.isNaN(date.getTime())) return day;
+  const now = new Date();
+  if (sameDay(date, now)) return 'Today';
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (sameDay(date, yesterday)) return 'Yesterday';
+  return longDayFmt.format(date);
+}
+const longDayFmt = lazyFormat({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
