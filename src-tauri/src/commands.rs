@@ -509,7 +509,10 @@ pub fn export_format(word: &str) -> Result<Format, AppError> {
 
 /// The error of an export stopped by `cancel_export`.
 pub fn export_cancelled() -> AppError {
-    AppError::new(AppErrorKind::Cancelled, ExportError::Cancelled.to_string())
+    AppError::new(
+        AppErrorKind::StoppedByUser,
+        ExportError::Cancelled.to_string(),
+    )
 }
 
 /// Stops the export under way, if any.

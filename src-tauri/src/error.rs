@@ -35,8 +35,8 @@ pub enum AppErrorKind {
     /// What the user typed cannot be kept as it is (a tag, a note, a date, a name): the message
     /// says why; nothing changed.
     InvalidInput,
-    /// A long task was stopped by the user: nothing was written.
-    Cancelled,
+    /// A long task (an export) was stopped by the user: nothing was written.
+    StoppedByUser,
     Other,
 }
 

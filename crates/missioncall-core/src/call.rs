@@ -531,6 +531,14 @@ pub mod sql {
         quoted(&Tracking::ALL.map(Tracking::key))
     }
 
+    /// The condition of a call the service reported completed.
+    pub fn completed_condition() -> String {
+        format!(
+            "local_state IS NULL AND service_status = '{}'",
+            ServiceStatus::Completed.wire()
+        )
+    }
+
     /// The condition of a call the tracker follows. The partial index `calls_live_idx` states
     /// exactly this condition, so SQLite uses it.
     pub fn live_condition() -> String {

@@ -146,8 +146,8 @@ export type AppErrorKind = "invalidPhone" | "invalidTask" | "duplicate" | "noKey
  *  says why; nothing changed.
  */
 "invalidInput" | 
-/**  A long task was stopped by the user: nothing was written. */
-"cancelled" | "other";
+/**  A long task (an export) was stopped by the user: nothing was written. */
+"stoppedByUser" | "other";
 
 export type AppMode = {
 	demo: boolean,

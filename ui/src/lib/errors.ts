@@ -34,7 +34,7 @@ const HANDLING: Record<AppErrorKind, ErrorHandling> = {
   notConfirmed: { headline: 'The call was not confirmed.' },
   invalidSettings: { headline: 'A setting needs a change.', settings: 'prefs' },
   invalidInput: { headline: 'That cannot be kept as it is.' },
-  cancelled: { headline: 'Stopped.' },
+  stoppedByUser: { headline: 'Stopped.' },
   other: { headline: 'Something went wrong.' },
 };
 

@@ -173,9 +173,9 @@ impl History {
             None
         } else {
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT status_changed_at - created_at AS d {from} \
-                 AND local_state IS NULL AND service_status = 'completed' \
-                 ORDER BY d LIMIT ? OFFSET ?"
+                "SELECT status_changed_at - created_at AS d {from} AND {} \
+                 ORDER BY d LIMIT ? OFFSET ?",
+                crate::call::sql::completed_condition()
             ))?;
             let take = if completed % 2 == 0 { 2 } else { 1 };
             let skip = (completed - 1) / 2;
