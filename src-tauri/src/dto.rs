@@ -410,6 +410,9 @@ impl Settings {
                 .unwrap_or_default(),
             theme: serde_json::from_value::<Theme>(self.theme.clone().into()).unwrap_or_default(),
             demo: false,
+            // The caller identity is not part of this form: `Manager::set_settings` keeps the
+            // stored one (it changes through `Manager::set_caller_identity`).
+            ..CoreSettings::default()
         }
     }
 }

@@ -125,7 +125,11 @@ impl From<CoreError> for AppError {
             | CoreError::NoKeyForOrigin { .. } => AppErrorKind::OtherOrigin,
             CoreError::NotConfirmed => AppErrorKind::NotConfirmed,
             CoreError::NotUnknownOutcome { .. } => AppErrorKind::Other,
-            CoreError::InvalidRegion { .. } => AppErrorKind::InvalidSettings,
+            CoreError::InvalidRegion { .. } | CoreError::InvalidIdentity { .. } => {
+                AppErrorKind::InvalidSettings
+            }
+            // A number on the do-not-call list: nothing was sent; the message says how to lift it.
+            CoreError::DoNotCall { .. } => AppErrorKind::InvalidInput,
         };
         let call_id = e.call_id();
         AppError {

@@ -8,7 +8,8 @@ Exit codes:
   0  ok
   1  other error
   2  usage error (bad flags or arguments; a call not confirmed)
-  3  invalid input: nothing was sent (bad number, empty task, duplicate call, no key)
+  3  invalid input: nothing was sent (bad number, empty task, duplicate call, a number on the
+     do-not-call list, no key)
   4  the service refused (400, 401, 403, 404, 409)
   5  still rate-limited after retries
   6  network failure, nothing was sent: safe to retry
@@ -109,6 +110,17 @@ pub enum Command {
     Contact {
         #[command(subcommand)]
         action: ContactAction,
+    },
+    /// Numbers never to call: every way of placing a call refuses them, and nothing is sent.
+    Dnc {
+        #[command(subcommand)]
+        action: DncAction,
+    },
+    /// Who calls are made for: a name and a business the agent gives, in a sentence added to
+    /// every mission (shown when you confirm a call).
+    Identity {
+        #[command(subcommand)]
+        action: IdentityAction,
     },
     /// The tags on calls: list them, rename or delete one on every call.
     Tag {
@@ -228,6 +240,68 @@ pub enum ContactAction {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DncAction {
+    /// Put NUMBER on the do-not-call list.
+    Add {
+        number: String,
+        /// Why (shown when a call to it is refused).
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        reason: String,
+        /// Country of a national number (ISO code).
+        #[arg(long, value_name = "CC")]
+        region: Option<String>,
+    },
+    /// Take NUMBER off the do-not-call list.
+    Remove {
+        number: String,
+        /// Country of a national number (ISO code).
+        #[arg(long, value_name = "CC")]
+        region: Option<String>,
+    },
+    /// Every number on the list, the most recently added first.
+    List,
+    /// Add the numbers of a CSV file (a phone column, or one number per line).
+    Import {
+        file: PathBuf,
+        /// Country of the numbers written without their country code (ISO code).
+        #[arg(long, value_name = "CC")]
+        region: Option<String>,
+        /// List what each row would give, without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the list to FILE as CSV.
+    Export {
+        /// The file to write (refused if it exists, unless --force).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IdentityAction {
+    /// Say who calls are made for (replaces what was set).
+    Set {
+        /// The person, e.g. "Ada Okafor".
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// The business, e.g. "Luigi's Trattoria".
+        #[arg(long, value_name = "NAME")]
+        business: Option<String>,
+        /// The agent does not say that it is an AI assistant.
+        #[arg(long)]
+        no_ai_disclosure: bool,
+    },
+    /// Show who calls are made for, and the sentence added to every mission.
+    Show,
+    /// Stop saying who calls are made for (nothing is added to missions).
+    Clear,
 }
 
 #[derive(Subcommand, Debug)]

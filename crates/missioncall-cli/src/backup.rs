@@ -67,6 +67,12 @@ pub fn restore(g: &Global, file: &Path) -> Out {
             r.contacts_added, r.contacts_updated
         );
     }
+    if r.do_not_call_added > 0 {
+        println!(
+            "Do-not-call list: {} added.",
+            plural(r.do_not_call_added, "number", "numbers")
+        );
+    }
     if !r.added_ids.is_empty() {
         let shown: Vec<String> = r
             .added_ids

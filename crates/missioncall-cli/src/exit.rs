@@ -50,6 +50,8 @@ impl From<CoreError> for Failure {
             CoreError::InvalidPhone(_)
             | CoreError::InvalidTask { .. }
             | CoreError::Duplicate { .. }
+            | CoreError::DoNotCall { .. }
+            | CoreError::InvalidIdentity { .. }
             | CoreError::NoKey
             | CoreError::NoTask { .. }
             | CoreError::TaskMismatch { .. }
@@ -103,6 +105,7 @@ impl From<missioncall_core::history::HistoryError> for Failure {
         use missioncall_core::history::HistoryError as H;
         let code = match e {
             H::InvalidInput(_)
+            | H::DoNotCall { .. }
             | H::TagNotFound(_)
             | H::NotFound(_)
             | H::NotAHistory { .. }

@@ -174,7 +174,7 @@ pub fn mark(g: &Global, id: &str, m: Marks) -> Out {
     Ok(exit::OK)
 }
 
-fn number(text: &str, region: Option<&str>) -> Result<String, Failure> {
+pub(crate) fn number(text: &str, region: Option<&str>) -> Result<String, Failure> {
     let region = region
         .map(str::to_owned)
         .unwrap_or_else(phone::system_region);

@@ -61,6 +61,8 @@ pub async fn run(cli: Cli) -> Out {
             },
         ),
         Command::Contact { action } => crate::review::contact(&g, action),
+        Command::Dnc { action } => crate::dnc::dnc(&g, action),
+        Command::Identity { action } => crate::dnc::identity(&g, action),
         Command::Tag { action } => crate::review::tag(&g, action),
         Command::Export {
             format,
@@ -111,7 +113,7 @@ pub(crate) fn open_history(g: &Global) -> Result<Arc<History>, Failure> {
 
 /// The core's session manager for this command: the same data folder, settings, keychain and
 /// origin routing as the app. `follow` starts a tracker (for `call --wait`).
-fn manager(g: &Global, follow: bool) -> Result<Manager, Failure> {
+pub(crate) fn manager(g: &Global, follow: bool) -> Result<Manager, Failure> {
     if !(g.timeout.is_finite() && g.timeout > 0.0 && g.timeout <= 3600.0) {
         return Err(Failure::new(
             exit::USAGE,
@@ -132,16 +134,6 @@ fn manager(g: &Global, follow: bool) -> Result<Manager, Failure> {
         workapi::check_base_url(url)?;
     }
     Ok(Manager::open(cfg)?)
-}
-
-/// The manager with the real service of the address in use, or the reason there is none.
-async fn real(g: &Global, follow: bool) -> Result<Manager, Failure> {
-    let m = manager(g, follow)?;
-    m.use_real().await?;
-    if m.session().await.is_none() {
-        return Err(CoreError::NoKey.into());
-    }
-    Ok(m)
 }
 
 /// Asks "Place this call?" on the terminal; refuses when there is no terminal to ask on.
@@ -177,30 +169,38 @@ async fn call(
         task,
         force,
     };
-    // Validate first: nothing is sent, and no key is needed, for invalid input.
-    let prepared = calls::prepare(&req)?;
-    let m = real(g, wait).await?;
+    // Validate first: nothing is sent, and no key is needed, for invalid input or a number on
+    // the do-not-call list.
+    calls::prepare(&req)?;
+    let m = manager(g, wait)?;
+    m.prepare(&req)?;
+    m.use_real().await?;
+    if m.session().await.is_none() {
+        return Err(CoreError::NoKey.into());
+    }
+    // What is shown is the confirmation itself: the exact text that will be sent.
+    let c = m.confirm(&req).await?;
     if !yes {
-        let country = prepared
+        let country = c
             .phone
             .region
             .as_deref()
             .and_then(|r| phone::regions().into_iter().find(|x| x.code == r))
             .map(|r| format!(" ({})", r.name))
             .unwrap_or_default();
-        eprintln!(
-            "The agent will call {}{country}",
-            prepared.phone.international
-        );
-        eprintln!("  dialled as: {}", prepared.phone.e164);
-        eprintln!("  task: {}", prepared.task);
+        eprintln!("The agent will call {}{country}", c.phone.international);
+        eprintln!("  dialled as: {}", c.phone.e164);
+        for (i, line) in c.task.lines().enumerate() {
+            let label = if i == 0 { "  task: " } else { "        " };
+            eprintln!("{label}{}", printable(line));
+        }
         if !confirm("Place this call?")? {
             eprintln!("Not placed. Nothing was sent.");
             return Ok(exit::USAGE);
         }
     }
     let mut events = m.subscribe();
-    let record = m.place(&req).await?;
+    let record = m.place_confirmed(&c.token).await?;
     if g.json {
         json_line(&CallJson::from(&record));
     } else {

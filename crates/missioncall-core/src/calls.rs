@@ -8,12 +8,20 @@
 //! outcome, and only the user decides what happens next. A second identical call within
 //! [`DUPLICATE_WINDOW`] needs an explicit `force`, confirmed on its own.
 //!
+//! Every placement goes through [`Calls::confirm`] and [`Calls::place_confirmed`]. A number on
+//! the do-not-call list is refused at both: at confirmation, and again when the attempt row is
+//! written (in its own transaction, see [`History::insert_attempt`]), so a number listed while
+//! a confirmation waits is still never called. The task sent is the mission with the caller
+//! identity's sentence ([`crate::identity`]); the confirmation shows exactly that text, history
+//! keeps it, and duplicates are found on it.
+//!
 //! A [`Calls`] belongs to one origin (a service address, or the demo simulator): it acts only
 //! on calls of that origin and refuses the others with a plain reason.
 
 use crate::call::{CallStatus, Origin, ServiceStatus};
 use crate::error::{Error, Result};
 use crate::history::{CallRecord, History, NewAttempt};
+use crate::identity::{self, CallerIdentity, SharedIdentity};
 use crate::phone::{self, PhoneNumber};
 use std::collections::HashMap;
 use std::io::Write;
@@ -48,12 +56,22 @@ pub struct CallRequest<'a> {
 pub struct Prepared {
     /// The number as it will be dialled.
     pub phone: PhoneNumber,
-    /// The task text as it will be sent (trimmed).
+    /// The task text as it will be sent: the mission, trimmed, with the caller identity's
+    /// sentence when one is set.
     pub task: String,
+    /// The sentence the caller identity added to the mission, if any.
+    pub identity_sentence: Option<String>,
 }
 
-/// Checks a request without sending anything.
+/// Checks a request without sending anything, with no caller identity (see [`prepare_as`]).
 pub fn prepare(req: &CallRequest<'_>) -> Result<Prepared> {
+    prepare_as(req, &CallerIdentity::default())
+}
+
+/// Checks a request without sending anything, and builds the task as it will be sent for
+/// `identity` (see [`identity::mission_text`]). A mission that fits the service's limit on its
+/// own but not with the identity's sentence is refused: the sentence is never dropped.
+pub fn prepare_as(req: &CallRequest<'_>, identity: &CallerIdentity) -> Result<Prepared> {
     let phone = phone::parse(req.number, req.region)?;
     let task = req.task.trim();
     if task.is_empty() {
@@ -69,10 +87,47 @@ pub fn prepare(req: &CallRequest<'_>) -> Result<Prepared> {
             ),
         });
     }
+    let sent = identity::mission_text(task, identity);
+    let total = sent.chars().count();
+    if total > MAX_TASK_CHARS {
+        return Err(Error::InvalidTask {
+            reason: format!(
+                "With the sentence that says who the call is for, the task would be {total} characters long; the limit is {MAX_TASK_CHARS}. Shorten the task by {} characters, or turn off \"Say who the call is for\" in Settings.",
+                total - MAX_TASK_CHARS
+            ),
+        });
+    }
     Ok(Prepared {
         phone,
-        task: task.to_owned(),
+        task: sent,
+        identity_sentence: identity.sentence(),
     })
+}
+
+/// Refuses a number on the do-not-call list ([`Error::DoNotCall`], with when and why it was
+/// listed). Nothing is sent or written.
+pub fn check_do_not_call(history: &History, phone_e164: &str) -> Result<()> {
+    match history.do_not_call(phone_e164)? {
+        Some(l) => Err(Error::DoNotCall {
+            phone_e164: l.phone_e164,
+            added_on: crate::do_not_call::day_label(l.added_at, history.now()),
+            reason: l.reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Everything [`Calls::confirm`] checks before a confirmation, but the duplicate window (which
+/// is per origin): the request, the task as sent for `identity`, and the do-not-call list.
+/// Needs no service and sends nothing.
+pub fn check_request(
+    history: &History,
+    identity: &CallerIdentity,
+    req: &CallRequest<'_>,
+) -> Result<Prepared> {
+    let prepared = prepare_as(req, identity)?;
+    check_do_not_call(history, &prepared.phone.e164)?;
+    Ok(prepared)
 }
 
 /// A confirmed call: exactly what will be sent, and the one-use token that sends it.
@@ -82,8 +137,10 @@ pub struct Confirmation {
     pub token: String,
     /// The number as it will be dialled.
     pub phone: PhoneNumber,
-    /// The task text as it will be sent.
+    /// The task text exactly as it will be sent (with the caller identity's sentence).
     pub task: String,
+    /// The sentence the caller identity added to the task, if any (already in `task`).
+    pub identity_sentence: Option<String>,
     /// Where the call will go.
     pub origin: Origin,
     /// True when this confirms a second identical call within the duplicate window.
@@ -106,6 +163,7 @@ pub struct Calls {
     origin: Origin,
     lost_ids_file: Option<PathBuf>,
     tokens: Arc<Tokens>,
+    identity: SharedIdentity,
 }
 
 impl Calls {
@@ -117,6 +175,7 @@ impl Calls {
             origin,
             lost_ids_file: None,
             tokens: Arc::default(),
+            identity: SharedIdentity::default(),
         }
     }
 
@@ -131,6 +190,19 @@ impl Calls {
     pub fn with_lost_ids_file(mut self, path: PathBuf) -> Self {
         self.lost_ids_file = Some(path);
         self
+    }
+
+    /// Who calls are made for: the identity whose sentence is added to every task confirmed
+    /// from now on (the session manager shares its own, so a change in Settings applies at
+    /// once). Without it, no sentence is added.
+    pub fn with_identity(mut self, identity: SharedIdentity) -> Self {
+        self.identity = identity;
+        self
+    }
+
+    /// The caller identity in force.
+    pub fn identity(&self) -> CallerIdentity {
+        self.identity.get()
     }
 
     /// The origin recorded on this service's calls.
@@ -167,11 +239,12 @@ impl Calls {
         &self.history
     }
 
-    /// Validates the request and, unless it repeats a recent call without `force`, confirms
-    /// it: the answer shows exactly what will be sent and holds the one-use token that sends it.
-    /// Nothing is sent or written.
+    /// Validates the request and, unless its number is on the do-not-call list or it repeats a
+    /// recent call without `force`, confirms it: the answer shows exactly what will be sent
+    /// (the task with the caller identity's sentence) and holds the one-use token that sends
+    /// it. Nothing is sent or written.
     pub fn confirm(&self, req: &CallRequest<'_>) -> Result<Confirmation> {
-        let prepared = prepare(req)?;
+        let prepared = check_request(&self.history, &self.identity.get(), req)?;
         if !req.force {
             self.check_duplicate(&prepared)?;
         }
@@ -181,6 +254,7 @@ impl Calls {
             token: format!("{:032x}", rand::random::<u128>()),
             phone: prepared.phone,
             task: prepared.task,
+            identity_sentence: prepared.identity_sentence,
             origin: self.origin.clone(),
             force: req.force,
             expires_at: now + ttl,
@@ -212,7 +286,9 @@ impl Calls {
     }
 
     /// Places a confirmed call: takes the token (it works once), records the attempt durably,
-    /// sends ONE creation, and records the answer.
+    /// sends ONE creation, and records the answer. The text sent is the confirmation's, as it
+    /// was shown. A number put on the do-not-call list since the confirmation is refused when
+    /// the attempt is written ([`Error::DoNotCall`]): no row, nothing sent.
     pub async fn place_confirmed(&self, token: &str) -> Result<CallRecord> {
         let c = {
             let mut pending = self
@@ -231,6 +307,7 @@ impl Calls {
         let prepared = Prepared {
             phone: c.phone,
             task: c.task,
+            identity_sentence: c.identity_sentence,
         };
         // A call placed meanwhile (another window, the CLI) counts too.
         if !c.force {

@@ -330,7 +330,7 @@ const NAME_HEADERS: &[&str] = &[
 ];
 const FIRST_HEADERS: &[&str] = &["first name", "given name", "firstname", "first"];
 const LAST_HEADERS: &[&str] = &["last name", "family name", "surname", "lastname", "last"];
-const PHONE_HEADERS: &[&str] = &[
+pub(crate) const PHONE_HEADERS: &[&str] = &[
     "phone",
     "phone number",
     "phonenumber",
@@ -345,7 +345,7 @@ const PHONE_HEADERS: &[&str] = &[
     "phone 1 - value",
 ];
 
-fn header_key(h: &str) -> String {
+pub(crate) fn header_key(h: &str) -> String {
     h.trim()
         .trim_start_matches('\u{feff}')
         .to_lowercase()
@@ -355,13 +355,13 @@ fn header_key(h: &str) -> String {
         .join(" ")
 }
 
-fn find_column(headers: &[String], names: &[&str]) -> Option<usize> {
+pub(crate) fn find_column(headers: &[String], names: &[&str]) -> Option<usize> {
     let keys: Vec<String> = names.iter().map(|n| header_key(n)).collect();
     headers.iter().position(|h| keys.contains(h))
 }
 
 /// The delimiter of the header line: the one of `,` `;` tab it has most of.
-fn delimiter(text: &str) -> u8 {
+pub(crate) fn delimiter(text: &str) -> u8 {
     let head = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     [b',', b';', b'\t']
         .into_iter()

@@ -20,6 +20,17 @@ pub enum Error {
     #[error("{reason}")]
     InvalidTask { reason: String },
 
+    /// The number is on the do-not-call list: nothing was sent.
+    #[error("{}", crate::do_not_call::refusal(phone_e164, added_on, reason.as_deref()))]
+    DoNotCall {
+        /// The number, E.164.
+        phone_e164: String,
+        /// The day it was listed, as the user reads it ("3 Dec").
+        added_on: String,
+        /// The user's reason, if any.
+        reason: Option<String>,
+    },
+
     /// The same number and task were sent a short while ago: nothing was sent this time.
     #[error("You asked for this same call {} (call #{existing_id}). Nothing was sent. To place it again anyway, confirm that you want a second call.", ago(*minutes))]
     Duplicate { existing_id: i64, minutes: i64 },
@@ -87,9 +98,13 @@ pub enum Error {
     )]
     InvalidRegion { code: String },
 
+    /// The caller identity in Settings cannot be kept as it is (the reason says why).
+    #[error("{reason}")]
+    InvalidIdentity { reason: String },
+
     /// The local history failed.
     #[error("{0}")]
-    History(#[from] HistoryError),
+    History(HistoryError),
 
     /// The keychain failed.
     #[error("{0}")]
@@ -104,6 +119,25 @@ pub enum Error {
     /// The simulator (demo mode) could not start.
     #[error("The demo simulator could not start ({detail}).")]
     Demo { detail: String },
+}
+
+impl From<HistoryError> for Error {
+    /// A refusal of the history's (a listed number) is the core's refusal; anything else is a
+    /// history failure.
+    fn from(e: HistoryError) -> Self {
+        match e {
+            HistoryError::DoNotCall {
+                phone_e164,
+                added_on,
+                reason,
+            } => Error::DoNotCall {
+                phone_e164,
+                added_on,
+                reason,
+            },
+            e => Error::History(e),
+        }
+    }
 }
 
 impl Error {

@@ -2,16 +2,19 @@
 //!
 //! Phone numbers ([`phone`]), placing calls ([`calls`]), the local history ([`history`]), the
 //! tracker that follows live tasks ([`tracker`]), the API key in the keychain ([`secrets`]),
-//! transcripts ([`transcript`]), settings ([`settings`]), and the model of a call ([`call`]:
+//! transcripts ([`transcript`]), settings ([`settings`]), the do-not-call list
+//! ([`do_not_call`]), who calls are made for ([`identity`]), and the model of a call ([`call`]:
 //! status, tracking, origin). The desktop shell and the CLI are thin layers over this crate.
 
 pub mod call;
 pub mod calls;
 pub mod clock;
 pub mod contacts_import;
+pub mod do_not_call;
 pub mod error;
 pub mod export;
 pub mod history;
+pub mod identity;
 pub mod phone;
 pub mod private_fs;
 pub mod review;

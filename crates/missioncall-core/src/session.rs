@@ -10,10 +10,11 @@
 //! places a call by itself, and never hands the API key to anyone but the client.
 
 use crate::call::Origin;
-use crate::calls::{CallRequest, Calls, Confirmation};
+use crate::calls::{CallRequest, Calls, Confirmation, Prepared};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 use crate::history::{CallRecord, History};
+use crate::identity::{CallerIdentity, SharedIdentity};
 use crate::secrets::{KeyStatus, Secrets};
 use crate::settings::Settings;
 use crate::tracker::{Tracker, TrackerConfig, TrackerEvent};
@@ -136,6 +137,7 @@ pub struct Manager {
     cfg: ManagerConfig,
     history: Arc<History>,
     settings: Mutex<Settings>,
+    identity: SharedIdentity,
     active: tokio::sync::Mutex<Option<Active>>,
     events: broadcast::Sender<TrackerEvent>,
     has_key: AtomicBool,
@@ -164,6 +166,7 @@ impl Manager {
         Ok(Manager {
             cfg,
             history,
+            identity: SharedIdentity::new(settings.caller_identity()),
             settings: Mutex::new(settings),
             active: tokio::sync::Mutex::new(None),
             events,
@@ -311,9 +314,35 @@ impl Manager {
                     });
                 };
                 Ok(Calls::real(self.history.clone(), self.client(key, url)?)
-                    .with_lost_ids_file(self.lost_ids_file()))
+                    .with_lost_ids_file(self.lost_ids_file())
+                    .with_identity(self.identity.clone()))
             }
         }
+    }
+
+    /// Who calls are made for (the sentence added to every mission; see [`crate::identity`]).
+    pub fn caller_identity(&self) -> CallerIdentity {
+        self.identity.get()
+    }
+
+    /// Checks and saves who calls are made for; every confirmation from now on carries its
+    /// sentence (or none, for an empty identity). Returns the settings as saved.
+    pub fn set_caller_identity(&self, identity: CallerIdentity) -> Result<Settings> {
+        let checked = self.settings().with_caller_identity(identity).validated()?;
+        checked.save(&self.cfg.data_dir)?;
+        if let Ok(mut s) = self.settings.lock() {
+            *s = checked.clone();
+        }
+        self.identity.set(checked.caller_identity());
+        self.first_run.store(false, Ordering::Relaxed);
+        Ok(checked)
+    }
+
+    /// Checks a call without a session and without sending anything: the number, the task as
+    /// it will be sent (with the caller identity's sentence), and the do-not-call list. The
+    /// CLI asks this before it needs a key; [`Manager::confirm`] checks it all again.
+    pub fn prepare(&self, req: &CallRequest<'_>) -> Result<Prepared> {
+        crate::calls::check_request(&self.history, &self.identity.get(), req)
     }
 
     /// Confirms a call for the session in use (see [`Calls::confirm`]).
@@ -444,14 +473,17 @@ impl Manager {
         Ok(self.mode().await)
     }
 
-    /// Checks and saves new settings (the demo flag is kept). When the address changes, the
-    /// real session follows it with that address's own key, or ends when it has none.
+    /// Checks and saves new settings (the demo flag and the caller identity are kept: the
+    /// identity changes only through [`Manager::set_caller_identity`]). When the address
+    /// changes, the real session follows it with that address's own key, or ends when it has
+    /// none.
     pub async fn set_settings(&self, new: Settings) -> Result<Settings> {
         let before = self.settings();
         let checked = Settings {
             demo: before.demo,
             ..new.validated()?
-        };
+        }
+        .with_caller_identity(before.caller_identity());
         checked.save(&self.cfg.data_dir)?;
         let changed_url = !same_address(&before.base_url, &checked.base_url);
         if let Ok(mut s) = self.settings.lock() {
@@ -500,7 +532,8 @@ impl Manager {
     fn real_session(&self, key: ApiKey) -> Result<Session> {
         let base = self.effective_base_url();
         let calls = Calls::real(self.history.clone(), self.client(key, &base)?)
-            .with_lost_ids_file(self.lost_ids_file());
+            .with_lost_ids_file(self.lost_ids_file())
+            .with_identity(self.identity.clone());
         let tracker = self.cfg.follow.then(|| {
             Tracker::start_on(
                 calls.clone(),
@@ -533,7 +566,8 @@ impl Manager {
             .base_url(sim.base_url())
             .timeout(Duration::from_secs(10))
             .build()?;
-        let calls = Calls::new(self.history.clone(), client, Origin::Demo);
+        let calls = Calls::new(self.history.clone(), client, Origin::Demo)
+            .with_identity(self.identity.clone());
         let tracker = self.cfg.follow.then(|| {
             Tracker::start_on(
                 calls.clone(),

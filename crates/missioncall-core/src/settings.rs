@@ -1,11 +1,13 @@
 //! User settings shared by the app and the CLI: a small JSON file in the data folder.
 //!
-//! It holds the service address, the default region, notification and theme preferences. It must
+//! It holds the service address, the default region, notification and theme preferences, and who
+//! calls are made for (the caller identity; fields added later default, so older files load). It must
 //! never hold the API key (that lives in the keychain, see [`crate::secrets`]). A missing or
 //! unreadable file gives the defaults (an unreadable one is kept aside, never overwritten
 //! silently). `MISSIONCALL_BASE_URL` overrides the stored address for one run.
 
 use crate::error::{Error, Result};
+use crate::identity::CallerIdentity;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -65,6 +67,12 @@ pub struct Settings {
     pub theme: Theme,
     /// The app was last used in demo mode (it comes back in demo mode when no key is stored).
     pub demo: bool,
+    /// Who calls are made for: a person's name (see [`crate::identity`]).
+    pub caller_name: Option<String>,
+    /// Who calls are made for: a business.
+    pub caller_business: Option<String>,
+    /// With a name or business set, the agent says it is an AI assistant (on by default).
+    pub disclose_ai: bool,
 }
 
 impl Default for Settings {
@@ -75,6 +83,9 @@ impl Default for Settings {
             notifications: NotifyLevel::All,
             theme: Theme::System,
             demo: false,
+            caller_name: None,
+            caller_business: None,
+            disclose_ai: true,
         }
     }
 }
@@ -129,11 +140,35 @@ impl Settings {
                 Some(r)
             }
         };
+        let identity = self
+            .caller_identity()
+            .cleaned()
+            .map_err(|reason| Error::InvalidIdentity { reason })?;
         Ok(Settings {
             base_url: url.to_string(),
             default_region: region,
             ..self.clone()
-        })
+        }
+        .with_caller_identity(identity))
+    }
+
+    /// Who calls are made for, as these settings say.
+    pub fn caller_identity(&self) -> CallerIdentity {
+        CallerIdentity {
+            name: self.caller_name.clone(),
+            business: self.caller_business.clone(),
+            disclose_ai: self.disclose_ai,
+        }
+    }
+
+    /// These settings with `identity` as who calls are made for.
+    pub fn with_caller_identity(self, identity: CallerIdentity) -> Settings {
+        Settings {
+            caller_name: identity.name,
+            caller_business: identity.business,
+            disclose_ai: identity.disclose_ai,
+            ..self
+        }
     }
 
     /// The address to use now: `MISSIONCALL_BASE_URL` when set, else the stored one.
@@ -165,6 +200,7 @@ mod tests {
             notifications: NotifyLevel::Results,
             theme: Theme::Dark,
             demo: false,
+            ..Settings::default()
         };
         s.save(dir.path()).unwrap();
         let back = Settings::load(dir.path());
@@ -178,6 +214,34 @@ mod tests {
             let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode(&dir.path().join(FILE_NAME)), 0o600);
         }
+    }
+
+    #[test]
+    fn an_older_file_without_the_caller_identity_loads_with_disclosure_on() {
+        let dir = tempfile::tempdir().unwrap();
+        // A settings file as the version before the caller identity wrote it.
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            br#"{"base_url":"http://127.0.0.1:9/x","default_region":"GB","notifications":"results","theme":"dark","demo":true}"#,
+        )
+        .unwrap();
+        let s = Settings::load(dir.path());
+        assert!(!dir.path().join("settings.json.bad").exists());
+        assert_eq!(s.default_region.as_deref(), Some("GB"));
+        assert!(s.demo);
+        assert_eq!(s.caller_identity(), CallerIdentity::default());
+        assert!(s.disclose_ai);
+
+        let s = s.with_caller_identity(CallerIdentity {
+            name: Some(" Ada\nOkafor ".into()),
+            business: Some("".into()),
+            disclose_ai: false,
+        });
+        s.save(dir.path()).unwrap();
+        let back = Settings::load(dir.path());
+        assert_eq!(back.caller_name.as_deref(), Some("Ada Okafor"));
+        assert_eq!(back.caller_business, None);
+        assert!(!back.disclose_ai);
     }
 
     #[test]

@@ -81,6 +81,12 @@ impl TestSim {
         assert!(self.h().force_status(task_id, status), "no task {task_id}");
     }
 
+    /// The task text the simulator received for a task.
+    pub fn sent_task(&self, task_id: &str) -> String {
+        let _g = self.rt.enter();
+        self.h().task(task_id).expect("task exists").task_data.task
+    }
+
     /// The status the simulator holds for a task now.
     pub fn status_of(&self, task_id: &str) -> String {
         let _g = self.rt.enter();

@@ -544,6 +544,17 @@ pub fn export_to_file(
     replace: bool,
     progress: impl FnMut(u64, u64) -> bool,
 ) -> Result<u64> {
+    write_file(path, replace, |w| write_calls(h, filter, opts, w, progress))
+}
+
+/// Writes the file at `path` with `write`, the way [`export_to_file`] does: into a private
+/// temporary file in the same folder, synced, then put under the chosen name (refused if the
+/// name is taken, unless `replace`). A failed `write` leaves nothing under that name.
+pub fn write_file<T>(
+    path: &Path,
+    replace: bool,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<T>,
+) -> Result<T> {
     let not_a_file = || ExportError::NotAFile {
         path: path.to_path_buf(),
     };
@@ -563,7 +574,7 @@ pub fn export_to_file(
     }
     let (mut tmp, file) = temp_file(dir, name)?;
     let mut w = BufWriter::new(file);
-    let n = write_calls(h, filter, opts, &mut w, progress)?;
+    let n = write(&mut w)?;
     let file = w
         .into_inner()
         .map_err(|e| ExportError::Write(e.into_error()))?;

@@ -13,7 +13,8 @@
 //! history in ONE transaction. Calls are matched by their service task id (else by when they
 //! were made, the number and the task), so nothing is lost and nothing is doubled; what the
 //! user said of a call comes from the side that said it last, the service's record from the side
-//! further along. It must never restore who owns an attempt (that belongs to a running
+//! further along. The do-not-call list only grows: a number listed in the backup is listed.
+//! It must never restore who owns an attempt (that belongs to a running
 //! process), never bring a call in as being sent (such a call arrives as "outcome unknown", so
 //! it cannot be sent again nor followed as if owned), and never replace or clear a task id.
 
@@ -81,6 +82,9 @@ pub struct RestoreReport {
     pub contacts_added: u64,
     /// Contacts renamed because the backup's name was newer.
     pub contacts_updated: u64,
+    /// Numbers of the backup's do-not-call list the history did not list (they are listed now:
+    /// a restore never takes a number off the list).
+    pub do_not_call_added: u64,
     /// The backup's layout version, before it was brought up to date.
     pub from_layout: u32,
     /// The history ids of the added calls (the first [`MAX_REPORTED_IDS`]).
@@ -247,6 +251,7 @@ impl History {
         };
         self.write(|tx| {
             merge_contacts(&backup, tx, &mut report)?;
+            merge_do_not_call(&backup, tx, &mut report)?;
             merge_calls(&backup, tx, now, &mut report)
         })?;
         drop(backup);
@@ -427,6 +432,29 @@ fn layout_of(copy: &Path, src: &Path) -> Result<u32> {
         });
     }
     Ok(version)
+}
+
+/// The do-not-call list: a number the history does not list is added with the backup's date,
+/// reason and source (not its call id, which is the backup's own); a listed one stays as it is.
+fn merge_do_not_call(
+    backup: &Connection,
+    tx: &Connection,
+    report: &mut RestoreReport,
+) -> Result<()> {
+    let mut stmt =
+        backup.prepare("SELECT phone_e164, added_at, reason, source FROM do_not_call")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (phone, at, reason, source): (String, i64, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        report.do_not_call_added +=
+            tx.prepare_cached(
+                "INSERT INTO do_not_call (phone_e164, added_at, reason, source) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (phone_e164) DO NOTHING",
+            )?
+            .execute(params![phone, at, reason, source])? as u64;
+    }
+    Ok(())
 }
 
 /// Contacts by number: one the history lacks is added; a name the backup changed later than

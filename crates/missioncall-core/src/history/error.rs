@@ -113,6 +113,17 @@ pub enum HistoryError {
         source: rusqlite::Error,
     },
 
+    /// The number is on the do-not-call list: no attempt was written, nothing can be sent.
+    #[error("{}", crate::do_not_call::refusal(phone_e164, added_on, reason.as_deref()))]
+    DoNotCall {
+        /// The number, E.164.
+        phone_e164: String,
+        /// The day it was listed, as the user reads it ("3 Dec").
+        added_on: String,
+        /// The user's reason, if any.
+        reason: Option<String>,
+    },
+
     /// What the user typed for a note, a tag, a contact or a follow-up cannot be kept as it is;
     /// the message says why and what to type instead.
     #[error("{0}")]

@@ -14,6 +14,7 @@
 //! `BEGIN IMMEDIATE` transaction and waits up to [`schema::BUSY_TIMEOUT`] for the others.
 
 pub mod backup;
+mod do_not_call;
 mod error;
 mod overview;
 pub mod owner;
@@ -281,11 +282,16 @@ impl History {
 
     /// Writes a new attempt (state sending, first timeline row), owned by this handle while
     /// it lives, and returns its id. The row is committed to disk when this returns, so it
-    /// survives a crash during the request.
+    /// survives a crash during the request. A number on the do-not-call list is refused
+    /// ([`HistoryError::DoNotCall`]) and nothing is written.
     pub fn insert_attempt(&self, a: &NewAttempt) -> Result<i64> {
         let owner = self.owner_id()?.to_owned();
         let now = self.now_ms();
         self.write(|tx| {
+            // The last word on the do-not-call list, in the attempt's own transaction: a
+            // number listed after the call was confirmed (here or in another process) gets
+            // no row, so nothing can be sent to it.
+            do_not_call::refuse_listed(tx, a.phone_e164, now)?;
             let sending = CallStatus::Local(LocalState::Sending);
             tx.execute(
                 "INSERT INTO calls (phone_e164, phone_region, phone_digits, task, created_at, \

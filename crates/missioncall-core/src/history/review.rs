@@ -92,7 +92,7 @@ fn tag_id(tx: &Connection, name: &str) -> Result<Option<i64>> {
 }
 
 /// The number as stored for a contact: E.164, checked.
-fn contact_number(phone: &str) -> Result<String> {
+pub(super) fn contact_number(phone: &str) -> Result<String> {
     crate::phone::parse(phone, None)
         .map(|p| p.e164)
         .map_err(|e| {
