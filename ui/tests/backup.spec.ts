@@ -171,9 +171,11 @@ test('daily backups: the last 7 days, newest first, in words, with sizes; one re
   await expect(rows.nth(2)).toContainText(long.format(new Date(y, m - 1, d)));
   await expect(rows.nth(0)).toContainText(/\d+ kB/);
 
-  await rows.nth(1).getByRole('button', { name: 'Restore the backup of Yesterday' }).click();
-  const ask = page.getByRole('dialog', { name: 'Restore the backup of Yesterday?' });
-  await expect(ask).toContainText('merged into the one you have now');
+  await rows.nth(1).getByRole('button', { name: "Restore yesterday's backup" }).click();
+  const ask = page.getByRole('dialog', { name: "Restore yesterday's backup?" });
+  await expect(ask).toContainText("Yesterday's backup");
+  await expect(ask).toContainText('will be merged into the history you have now');
+  await expect(ask.getByRole('button', { name: 'Cancel' })).toBeFocused();
   await ask.getByRole('button', { name: 'Restore', exact: true }).click();
   await expect(page.getByTestId('restore-summary')).toHaveText('Added 1 call; nothing else changed.');
   expect(await invocations(page, 'restore_daily_backup')).toEqual([{ date: day(1) }]);
