@@ -202,3 +202,90 @@ for (const scheme of ['light', 'dark'] as const) {
     await shot('21-narrow-history');
   });
 }
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`backup, import and tag screens (${scheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    const shot = async (name: string) => {
+      await atRest(page);
+      await page.screenshot({ path: `${dir}/${scheme}-${name}.png` });
+    };
+    const day = 60 * 24;
+    await openApp(page, {
+      hasKey: true,
+      contacts: [{ number: '+44 20 7946 0321', name: "Luigi's Trattoria" }],
+      calls: reviewedCalls().slice(0, 6),
+      backupFiles: {
+        '/home/you/Backups/missioncall-backup-2026-02-01.sqlite': {
+          minutesAgo: day * 30,
+          contacts: [{ number: '+1 415 555 0142', name: 'Dr Patel, dentist' }],
+          // The history's calls 5 and 6 (same task ids), and four it lacks.
+          calls: reviewedCalls()
+            .slice(4)
+            .map((c, i) => (i < 2 ? { ...c, taskId: `tsk_${1005 + i}` } : c)),
+        },
+      },
+      dailyBackups: [0, 1, 2, 3, 4, 5, 6].map((n) => ({ daysAgo: n, calls: reviewedCalls().slice(0, 10 - n).map((c, i) => ({ ...c, taskId: `tsk_${1001 + i}` })) })),
+      dialogs: { open: '/home/you/Backups/missioncall-backup-2026-02-01.sqlite' },
+      contactFiles: {
+        '/home/you/contacts.vcf': [
+          { name: "Luigi's Trattoria", number: '+44 20 7946 0321' },
+          { name: 'Dr Patel, dentist', number: '+1 415 555 0142' },
+          { name: 'Boulangerie Martin', number: '+33 1 23 45 67 89' },
+          { name: 'Old office', number: '12345678' },
+          { name: '', number: '020 7946 0958' },
+          { name: 'Dr Patel (mobile)', number: '+14155550142' },
+        ],
+      },
+    });
+    const nav = page.getByRole('navigation');
+    await nav.getByRole('button', { name: 'Settings' }).click();
+    const backups = page.getByTestId('backups');
+    await expect(page.getByTestId('daily-backup')).toHaveCount(7);
+    await page.getByRole('button', { name: 'Back up history…' }).click();
+    await expect(page.getByTestId('backup-result')).toContainText('Backed up 6 calls');
+    await backups.scrollIntoViewIfNeeded();
+    await shot('22-settings-backups');
+    await page.getByRole('button', { name: "Restore yesterday's backup" }).click();
+    await expect(page.getByRole('dialog', { name: "Restore yesterday's backup?" })).toBeVisible();
+    await shot('23-restore-confirm');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Restore from a backup…' }).click();
+    await page.getByRole('button', { name: 'Choose backup…' }).click();
+    await expect(page.getByTestId('added-calls')).toBeVisible();
+    await backups.scrollIntoViewIfNeeded();
+    await shot('24-restore-done');
+
+    await page.evaluate(() => window.__mock.setDialog('open', '/home/you/contacts.vcf'));
+    await nav.getByRole('button', { name: 'Contacts' }).click();
+    await page.getByRole('button', { name: 'Import from a file…' }).click();
+    await expect(page.getByTestId('skipped-entry')).toHaveCount(3);
+    await shot('25-contacts-import');
+
+    await nav.getByRole('button', { name: 'History' }).click();
+    await page.getByRole('button', { name: 'Edit tags' }).click();
+    const tags = page.getByRole('dialog', { name: 'Tags' });
+    await expect(tags.getByTestId('tag-row').first()).toBeVisible();
+    await tags.getByRole('button', { name: 'Rename tag Health' }).click();
+    await tags.getByLabel(/New name for/).fill('restaurants');
+    await expect(tags.getByTestId('merge-hint')).toBeVisible();
+    await shot('26-tags-merge');
+    await tags.getByRole('button', { name: 'Cancel' }).click();
+    await tags.getByRole('button', { name: 'Delete tag VIP' }).click();
+    await expect(tags.getByRole('group')).toBeVisible();
+    await shot('27-tags-delete');
+    await tags.getByRole('button', { name: 'Delete tag', exact: true }).click();
+    await expect(tags.getByTestId('tags-result')).toContainText('Deleted');
+    await shot('27b-tags-deleted');
+    await page.keyboard.press('Escape');
+
+    await page.setViewportSize({ width: 640, height: 800 });
+    await nav.getByRole('button', { name: 'Settings' }).click();
+    await page.getByTestId('backups').scrollIntoViewIfNeeded();
+    await expect(page.getByTestId('daily-backup')).toHaveCount(7);
+    await shot('28-narrow-backups');
+    await nav.getByRole('button', { name: 'Contacts' }).click();
+    await expect(page.getByTestId('contact-row').first()).toBeVisible();
+    await shot('29-narrow-contacts');
+  });
+}
