@@ -44,5 +44,13 @@ pub const COMMANDS: &[&str] = &[
     "restore_history",
     "list_backups",
     "restore_daily_backup",
+    "list_do_not_call",
+    "add_do_not_call",
+    "add_do_not_call_from_call",
+    "remove_do_not_call",
+    "import_do_not_call",
+    "export_do_not_call",
+    "get_caller_identity",
+    "set_caller_identity",
     "ui_ready",
 ];

@@ -578,10 +578,7 @@ pub async fn import_contacts(
 #[specta::specta]
 pub async fn backup_history(app: State<'_, Starting>) -> CmdResult<Option<BackupDone>> {
     let state = app.get().await?;
-    let name = format!(
-        "missioncall-backup-{}.sqlite",
-        state.local_now().format("%Y-%m-%d")
-    );
+    let name = backup_file_name(state.local_now().date());
     let host = state.host.clone();
     let Some(path) = blocking(move || host.save_path(&name, FileKind::Backup)).await? else {
         return Ok(None);
@@ -589,6 +586,19 @@ pub async fn backup_history(app: State<'_, Starting>) -> CmdResult<Option<Backup
     let history = Arc::clone(state.history());
     let info = blocking(move || history.backup_to(&path)).await??;
     Ok(Some(info.into()))
+}
+
+/// The name a backup made on `day` is offered under.
+pub fn backup_file_name(day: chrono::NaiveDate) -> String {
+    format!("missioncall-backup-{}.sqlite", day.format("%Y-%m-%d"))
+}
+
+/// The error for a daily backup named by a day that is not one.
+pub fn no_such_backup_day() -> AppError {
+    AppError::new(
+        AppErrorKind::InvalidInput,
+        "That is not a day MissionCall has a backup of. Pick one from the list.",
+    )
 }
 
 /// Merges a backup the user picks into the history: calls it lacks are added, annotations of
@@ -646,4 +656,136 @@ async fn restore_from(
         log::warn!("following restored calls: {e}");
     }
     Ok(report.into())
+}
+
+// ----- The do-not-call list and the caller identity
+
+/// The do-not-call list, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_do_not_call(app: State<'_, Starting>) -> CmdResult<Vec<DoNotCallEntry>> {
+    let state = app.get().await?;
+    Ok(state
+        .history()
+        .do_not_call_list()?
+        .iter()
+        .map(DoNotCallEntry::from)
+        .collect())
+}
+
+/// Puts a number (as typed, read in `region`) on the do-not-call list.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_do_not_call(
+    app: State<'_, Starting>,
+    number: String,
+    region: Option<String>,
+    reason: String,
+) -> CmdResult<DoNotCallEntry> {
+    let state = app.get().await?;
+    let parsed = phone::parse(&number, region.as_deref())
+        .map_err(|e| AppError::new(AppErrorKind::InvalidPhone, e.to_string()))?;
+    let history = Arc::clone(state.history());
+    let added = blocking(move || {
+        history.add_do_not_call(
+            &parsed.e164,
+            &reason,
+            missioncall_core::do_not_call::Source::Typed,
+        )
+    })
+    .await??;
+    Ok((&added.listing).into())
+}
+
+/// "Don't call this number again", from a call.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_do_not_call_from_call(
+    app: State<'_, Starting>,
+    id: i64,
+    reason: String,
+) -> CmdResult<DoNotCallEntry> {
+    let state = app.get().await?;
+    let history = Arc::clone(state.history());
+    let added = blocking(move || history.add_do_not_call_from_call(id, &reason)).await??;
+    Ok((&added.listing).into())
+}
+
+/// Takes a number (E.164) off the list; false if it was not on it.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_do_not_call(app: State<'_, Starting>, number: String) -> CmdResult<bool> {
+    let state = app.get().await?;
+    let history = Arc::clone(state.history());
+    Ok(blocking(move || history.remove_do_not_call(&number)).await??)
+}
+
+/// Adds the numbers of a CSV file the user picks. `None` if the dialog was closed.
+#[tauri::command]
+#[specta::specta]
+pub async fn import_do_not_call(
+    app: State<'_, Starting>,
+    region: Option<String>,
+) -> CmdResult<Option<DoNotCallImported>> {
+    let state = app.get().await?;
+    let host = state.host.clone();
+    let Some(path) = blocking(move || host.open_path(FileKind::Csv)).await? else {
+        return Ok(None);
+    };
+    let history = Arc::clone(state.history());
+    let done = blocking(move || -> CmdResult<DoNotCallImported> {
+        let bytes = std::fs::read(&path).map_err(|e| {
+            AppError::new(
+                AppErrorKind::InvalidInput,
+                format!(
+                    "Could not read {} ({e}). Choose another file.",
+                    path.display()
+                ),
+            )
+        })?;
+        let preview = missioncall_core::do_not_call::read_bytes(&bytes, region.as_deref())
+            .map_err(|e| AppError::new(AppErrorKind::InvalidInput, e.to_string()))?;
+        let imported = missioncall_core::do_not_call::apply(&history, &preview)?;
+        Ok(DoNotCallImported::new(&preview, &imported))
+    })
+    .await??;
+    Ok(Some(done))
+}
+
+/// Writes the list to a CSV file the user picks (its path; `None` if the dialog was closed).
+#[tauri::command]
+#[specta::specta]
+pub async fn export_do_not_call(app: State<'_, Starting>) -> CmdResult<Option<String>> {
+    let state = app.get().await?;
+    let host = state.host.clone();
+    let Some(path) = blocking(move || host.save_path("do-not-call.csv", FileKind::Csv)).await?
+    else {
+        return Ok(None);
+    };
+    let history = Arc::clone(state.history());
+    let target = path.clone();
+    blocking(move || missioncall_core::do_not_call::export_to_file(&history, &target, true))
+        .await?
+        .map_err(|e| AppError::new(AppErrorKind::Storage, e.to_string()))?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// Who the calls are made for, and the sentence added to every mission.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_caller_identity(app: State<'_, Starting>) -> CmdResult<CallerIdentity> {
+    let state = app.get().await?;
+    Ok((&state.manager.caller_identity()).into())
+}
+
+/// Saves the caller identity; the next confirmation shows the new sentence.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_caller_identity(
+    app: State<'_, Starting>,
+    identity: CallerIdentity,
+) -> CmdResult<CallerIdentity> {
+    let state = app.get().await?;
+    state.manager.set_caller_identity(identity.to_core())?;
+    Ok((&state.manager.caller_identity()).into())
 }

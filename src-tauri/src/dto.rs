@@ -209,7 +209,10 @@ pub struct Confirmation {
     pub e164: String,
     pub international: String,
     pub region: Option<String>,
+    /// The mission exactly as it will be sent (with the caller identity's sentence, if any).
     pub task: String,
+    /// The sentence the caller identity adds to the mission, if any.
+    pub identity_sentence: Option<String>,
     pub demo: bool,
     /// True when this confirms a second identical call ("call anyway").
     pub force: bool,
@@ -223,6 +226,7 @@ impl From<CoreConfirmation> for Confirmation {
             international: c.phone.international,
             region: c.phone.region,
             task: c.task,
+            identity_sentence: c.identity_sentence,
             demo: c.origin.is_demo(),
             force: c.force,
         }
@@ -787,6 +791,111 @@ impl From<core_history::BackupFile> for DailyBackup {
         DailyBackup {
             date: b.date.to_string(),
             bytes: b.bytes as f64,
+        }
+    }
+}
+
+/// A number on the do-not-call list.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DoNotCallEntry {
+    pub phone_number: String,
+    pub phone_display: String,
+    /// When it was added (RFC 3339).
+    pub added_at: String,
+    pub reason: Option<String>,
+    /// How it got there, in plain words ("from a call", "imported", "typed").
+    pub source_label: String,
+    /// The call it was added from, if any.
+    pub call_id: Option<i64>,
+}
+
+impl From<&missioncall_core::do_not_call::Listing> for DoNotCallEntry {
+    fn from(l: &missioncall_core::do_not_call::Listing) -> Self {
+        DoNotCallEntry {
+            phone_display: phone::display(&l.phone_e164),
+            phone_number: l.phone_e164.clone(),
+            added_at: l.added_at.to_rfc3339(),
+            reason: l.reason.clone(),
+            source_label: l.source.label().to_owned(),
+            call_id: l.call_id,
+        }
+    }
+}
+
+/// What importing a do-not-call file did, and the rows it skipped (at most
+/// [`MAX_SKIPPED_SHOWN`]).
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DoNotCallImported {
+    pub added: u32,
+    pub already_listed: u32,
+    pub skipped: u32,
+    pub skipped_rows: Vec<SkippedRow>,
+}
+
+/// A row of a file that was not kept, and why.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedRow {
+    pub at: u32,
+    pub input: String,
+    pub problem: String,
+}
+
+impl DoNotCallImported {
+    pub fn new(
+        p: &missioncall_core::do_not_call::ImportPreview,
+        i: &missioncall_core::do_not_call::Imported,
+    ) -> Self {
+        DoNotCallImported {
+            added: small(i.added),
+            already_listed: small(i.already_listed),
+            skipped: small(i.skipped),
+            skipped_rows: p
+                .rows
+                .iter()
+                .filter_map(|r| {
+                    Some(SkippedRow {
+                        at: r.at.min(u32::MAX as usize) as u32,
+                        input: r.input.clone(),
+                        problem: r.problem.clone()?,
+                    })
+                })
+                .take(MAX_SKIPPED_SHOWN)
+                .collect(),
+        }
+    }
+}
+
+/// Who the calls are made for, and whether the agent says it is an AI.
+#[derive(Clone, Debug, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerIdentity {
+    pub name: Option<String>,
+    pub business: Option<String>,
+    pub disclose_ai: bool,
+    /// The sentence added to every mission, exactly as sent (`None`: nothing is added).
+    pub sentence: Option<String>,
+}
+
+impl From<&missioncall_core::identity::CallerIdentity> for CallerIdentity {
+    fn from(i: &missioncall_core::identity::CallerIdentity) -> Self {
+        CallerIdentity {
+            name: i.name.clone(),
+            business: i.business.clone(),
+            disclose_ai: i.disclose_ai,
+            sentence: i.sentence(),
+        }
+    }
+}
+
+impl CallerIdentity {
+    pub fn to_core(&self) -> missioncall_core::identity::CallerIdentity {
+        missioncall_core::identity::CallerIdentity {
+            name: self.name.clone(),
+            business: self.business.clone(),
+            disclose_ai: self.disclose_ai,
         }
     }
 }

@@ -37,6 +37,8 @@ pub enum AppErrorKind {
     InvalidInput,
     /// A long task (an export) was stopped by the user: nothing was written.
     StoppedByUser,
+    /// The number is on the do-not-call list: nothing was sent.
+    DoNotCall,
     Other,
 }
 
@@ -129,7 +131,7 @@ impl From<CoreError> for AppError {
                 AppErrorKind::InvalidSettings
             }
             // A number on the do-not-call list: nothing was sent; the message says how to lift it.
-            CoreError::DoNotCall { .. } => AppErrorKind::InvalidInput,
+            CoreError::DoNotCall { .. } => AppErrorKind::DoNotCall,
         };
         let call_id = e.call_id();
         AppError {
@@ -149,7 +151,10 @@ impl From<missioncall_core::history::HistoryError> for AppError {
     fn from(e: missioncall_core::history::HistoryError) -> Self {
         use missioncall_core::history::HistoryError as H;
         let kind = match &e {
-            H::InvalidInput(_) | H::TagNotFound(_) => AppErrorKind::InvalidInput,
+            H::InvalidInput(_)
+            | H::TagNotFound(_)
+            | H::NotAHistory { .. }
+            | H::BackupTooNew { .. } => AppErrorKind::InvalidInput,
             H::NotFound(_) => AppErrorKind::NotFound,
             _ => AppErrorKind::Storage,
         };

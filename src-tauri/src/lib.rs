@@ -62,6 +62,14 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             restore_history,
             list_backups,
             restore_daily_backup,
+            list_do_not_call,
+            add_do_not_call,
+            add_do_not_call_from_call,
+            remove_do_not_call,
+            import_do_not_call,
+            export_do_not_call,
+            get_caller_identity,
+            set_caller_identity,
             ui_ready,
         ])
         .events(tauri_specta::collect_events![

@@ -2201,3 +2201,88 @@ fn a_backup_restores_into_an_empty_data_folder_once() {
     assert_eq!(kind, "invalidInput");
     assert_plain(&message);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13: the do-not-call list and the caller identity through the window's commands.
+
+#[test]
+fn a_number_on_the_do_not_call_list_is_refused_and_the_identity_is_in_the_confirmation() {
+    let h = Harness::new(SLOW);
+    h.ok("start_demo", json!({}));
+    let first = id_of(
+        &h.place(NUMBER, "Ask about the opening hours", false)
+            .unwrap(),
+    );
+    let entry = h.ok(
+        "add_do_not_call_from_call",
+        json!({ "id": first, "reason": "asked not to be called" }),
+    );
+    assert_eq!(entry["phoneNumber"], NUMBER_E164);
+    assert_eq!(entry["callId"], first);
+    let (kind, message) = h.err(
+        "confirm_call",
+        json!({"args": {"number": NUMBER, "region": null, "task": "Ask again", "force": true}}),
+    );
+    assert_eq!(kind, "doNotCall");
+    assert!(message.contains("asked not to be called"), "{message}");
+    assert_plain(&message);
+    assert_eq!(h.history(None, None)["total"], 1, "nothing was written");
+    let list = h.ok("list_do_not_call", json!({}));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    // Export, remove, import back.
+    let file = h.dir.path().join("dnc.csv");
+    *h.host.save_to.lock().unwrap() = Some(file.clone());
+    assert_eq!(
+        h.ok("export_do_not_call", json!({})),
+        file.display().to_string()
+    );
+    assert_eq!(
+        h.ok("remove_do_not_call", json!({ "number": NUMBER_E164 })),
+        true
+    );
+    h.confirm(NUMBER, None, "Ask again", true)
+        .expect("callable again");
+    *h.host.open_from.lock().unwrap() = Some(file);
+    let imported = h.ok("import_do_not_call", json!({ "region": "GB" }));
+    assert_eq!(imported["added"], 1);
+    let (kind, _) = h.err(
+        "confirm_call",
+        json!({"args": {"number": NUMBER, "region": null, "task": "Ask again", "force": true}}),
+    );
+    assert_eq!(kind, "doNotCall");
+
+    // The caller identity: the confirmation carries the exact text that will be sent.
+    let identity = h.ok(
+        "set_caller_identity",
+        json!({"identity": {"name": "Ada Okafor", "business": "Luigi's", "discloseAi": true, "sentence": null}}),
+    );
+    let sentence = identity["sentence"]
+        .as_str()
+        .expect("a sentence")
+        .to_owned();
+    assert!(
+        sentence.contains("Ada Okafor") && sentence.contains("AI"),
+        "{sentence}"
+    );
+    let c = h
+        .confirm("+1 415 555 2671", None, "Book a table for four", false)
+        .unwrap();
+    assert_eq!(c["identitySentence"], sentence);
+    assert!(
+        c["task"]
+            .as_str()
+            .unwrap()
+            .starts_with("Book a table for four")
+            && c["task"].as_str().unwrap().ends_with(&sentence),
+        "{c}"
+    );
+    let placed = h
+        .call("place_call", json!({ "token": c["token"] }))
+        .unwrap();
+    assert_eq!(
+        placed["task"], c["task"],
+        "what was confirmed is what is kept"
+    );
+    assert_eq!(h.ok("get_caller_identity", json!({}))["name"], "Ada Okafor");
+}

@@ -25,7 +25,7 @@ use chrono::{DateTime, Duration as Minutes, Utc};
 use missioncall_app::dto::{
     CallDetail, CallSummary, KeyStatus, PhoneCheck, Region, Settings, StatusChoice,
 };
-use missioncall_app::error::AppError;
+use missioncall_app::error::{AppError, AppErrorKind};
 use missioncall_core::call::{CallStatus, LocalState, Origin, ServiceStatus, Tracking};
 use missioncall_core::calls::{self, CallRequest, Calls, DUPLICATE_WINDOW, MAX_TASK_CHARS};
 use missioncall_core::clock::ManualClock;
@@ -686,6 +686,49 @@ fn review_fixture() -> Value {
     })
 }
 
+// ---- backups and imports ------------------------------------------------------------------
+
+/// The words of backups, restores and contact imports, each made by the real operation.
+fn backup_fixture() -> Value {
+    use missioncall_app::commands::{backup_file_name, no_such_backup_day};
+    use missioncall_app::dto::MAX_SKIPPED_SHOWN;
+    use missioncall_core::contacts_import;
+    use missioncall_core::history::backup::{KEEP_DAILY, RESTORED_SENDING_NOTE};
+    let dir = tempfile::tempdir().unwrap();
+    let history = History::open_in_dir(&dir.path().join("data")).unwrap();
+    let not_a_backup = dir.path().join("notes.txt");
+    std::fs::write(&not_a_backup, "not a history").unwrap();
+    let not_a_history = template(
+        to_json(&AppError::from(
+            history.restore_from(&not_a_backup).unwrap_err(),
+        )),
+        &not_a_backup.display().to_string(),
+        "path",
+    );
+    let import_err = |bytes: &[u8]| {
+        let e = contacts_import::read_bytes(bytes, Some("GB")).unwrap_err();
+        to_json(&AppError::new(AppErrorKind::InvalidInput, e.to_string()))
+    };
+    let twice =
+        contacts_import::read("Name,Phone\nA,+442079460958\nB,+442079460958\n", None).unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 24).unwrap();
+    json!({
+        "keepDaily": KEEP_DAILY,
+        "maxSkippedShown": MAX_SKIPPED_SHOWN,
+        "backupFileName": backup_file_name(day).replace("2026-12-24", "{date}"),
+        "restoredSendingNote": RESTORED_SENDING_NOTE,
+        "importProblems": {
+            "duplicateInFile": twice.entries[1].problem.clone().expect("a repeated number is skipped"),
+        },
+        "errors": {
+            "notAHistory": not_a_history,
+            "noDailyBackup": to_json(&no_such_backup_day()),
+            "importNotText": import_err(b"Name,Phone\n\xff,1\n"),
+            "importNothing": import_err(b"Name,Phone\n"),
+        }
+    })
+}
+
 // ---- the files ----------------------------------------------------------------------------
 
 fn fixtures_dir() -> PathBuf {
@@ -725,6 +768,7 @@ async fn ui_fixtures_are_up_to_date() {
         ("core-app.json", app_fixture()),
         ("core-errors.json", errors_fixture().await),
         ("core-review.json", review_fixture()),
+        ("core-backup.json", backup_fixture()),
     ];
     check_or_write(&fixtures_dir(), &files);
 }

@@ -104,6 +104,22 @@ export const commands = {
 	listBackups: () => typedError<DailyBackup[], AppError>(__TAURI_INVOKE("list_backups")),
 	/**  Merges one of the automatic daily backups (named by its day, `YYYY-MM-DD`). */
 	restoreDailyBackup: (date: string) => typedError<RestoreDone, AppError>(__TAURI_INVOKE("restore_daily_backup", { date })),
+	/**  The do-not-call list, newest first. */
+	listDoNotCall: () => typedError<DoNotCallEntry[], AppError>(__TAURI_INVOKE("list_do_not_call")),
+	/**  Puts a number (as typed, read in `region`) on the do-not-call list. */
+	addDoNotCall: (number: string, region: string | null, reason: string) => typedError<DoNotCallEntry, AppError>(__TAURI_INVOKE("add_do_not_call", { number, region, reason })),
+	/**  "Don't call this number again", from a call. */
+	addDoNotCallFromCall: (id: number, reason: string) => typedError<DoNotCallEntry, AppError>(__TAURI_INVOKE("add_do_not_call_from_call", { id, reason })),
+	/**  Takes a number (E.164) off the list; false if it was not on it. */
+	removeDoNotCall: (number: string) => typedError<boolean, AppError>(__TAURI_INVOKE("remove_do_not_call", { number })),
+	/**  Adds the numbers of a CSV file the user picks. `None` if the dialog was closed. */
+	importDoNotCall: (region: string | null) => typedError<DoNotCallImported | null, AppError>(__TAURI_INVOKE("import_do_not_call", { region })),
+	/**  Writes the list to a CSV file the user picks (its path; `None` if the dialog was closed). */
+	exportDoNotCall: () => typedError<string | null, AppError>(__TAURI_INVOKE("export_do_not_call")),
+	/**  Who the calls are made for, and the sentence added to every mission. */
+	getCallerIdentity: () => typedError<CallerIdentity, AppError>(__TAURI_INVOKE("get_caller_identity")),
+	/**  Saves the caller identity; the next confirmation shows the new sentence. */
+	setCallerIdentity: (identity: CallerIdentity) => typedError<CallerIdentity, AppError>(__TAURI_INVOKE("set_caller_identity", { identity })),
 	/**
 	 *  The UI's first screen is rendered. Prints the benchmark readiness line when
 	 *  `MISSIONCALL_BENCH_READY=1`, and loads the phone-number metadata in the background now
@@ -147,7 +163,9 @@ export type AppErrorKind = "invalidPhone" | "invalidTask" | "duplicate" | "noKey
  */
 "invalidInput" | 
 /**  A long task (an export) was stopped by the user: nothing was written. */
-"stoppedByUser" | "other";
+"stoppedByUser" | 
+/**  The number is on the do-not-call list: nothing was sent. */
+"doNotCall" | "other";
 
 export type AppMode = {
 	demo: boolean,
@@ -257,6 +275,15 @@ export type CallSummary = {
 	contactName: string | null,
 };
 
+/**  Who the calls are made for, and whether the agent says it is an AI. */
+export type CallerIdentity = {
+	name: string | null,
+	business: string | null,
+	discloseAi: boolean,
+	/**  The sentence added to every mission, exactly as sent (`None`: nothing is added). */
+	sentence: string | null,
+};
+
 /**
  *  A call to confirm: checked by the backend, which answers with what will be sent and a
  *  one-use token. `force` confirms a second identical call after a duplicate warning.
@@ -277,7 +304,10 @@ export type Confirmation = {
 	e164: string,
 	international: string,
 	region: string | null,
+	/**  The mission exactly as it will be sent (with the caller identity's sentence, if any). */
 	task: string,
+	/**  The sentence the caller identity adds to the mission, if any. */
+	identitySentence: string | null,
 	demo: boolean,
 	/**  True when this confirms a second identical call ("call anyway"). */
 	force: boolean,
@@ -317,6 +347,30 @@ export type DailyBackup = {
 
 /**  Demo mode started or stopped (the payload is the new mode). */
 export type DemoChanged = AppMode;
+
+/**  A number on the do-not-call list. */
+export type DoNotCallEntry = {
+	phoneNumber: string,
+	phoneDisplay: string,
+	/**  When it was added (RFC 3339). */
+	addedAt: string,
+	reason: string | null,
+	/**  How it got there, in plain words ("from a call", "imported", "typed"). */
+	sourceLabel: string,
+	/**  The call it was added from, if any. */
+	callId: number | null,
+};
+
+/**
+ *  What importing a do-not-call file did, and the rows it skipped (at most
+ *  [`MAX_SKIPPED_SHOWN`]).
+ */
+export type DoNotCallImported = {
+	added: number,
+	alreadyListed: number,
+	skipped: number,
+	skippedRows: SkippedRow[],
+};
 
 /**  What to export: the calls of a filter, in a format. */
 export type ExportArgs = {
@@ -491,6 +545,13 @@ export type SkippedContact = {
 	/**  The card or row, from 1. */
 	at: number,
 	name: string,
+	input: string,
+	problem: string,
+};
+
+/**  A row of a file that was not kept, and why. */
+export type SkippedRow = {
+	at: number,
 	input: string,
 	problem: string,
 };
