@@ -942,6 +942,7 @@ export function installMockBackend(config: MockConfig) {
           international: check.international ?? check.e164,
           region: check.region,
           task,
+          identitySentence: null,
           demo: mode.demo,
           force: a.force,
           ...confirmationPatch,

@@ -35,6 +35,7 @@ const HANDLING: Record<AppErrorKind, ErrorHandling> = {
   invalidSettings: { headline: 'A setting needs a change.', settings: 'prefs' },
   invalidInput: { headline: 'That cannot be kept as it is.' },
   stoppedByUser: { headline: 'Stopped.' },
+  doNotCall: { headline: 'This number is on your do-not-call list. Nothing was sent.' },
   other: { headline: 'Something went wrong.' },
 };
 
