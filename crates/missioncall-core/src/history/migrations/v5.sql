@@ -1,0 +1,1 @@
+-- placeholder: replaced by the do-not-call list's v5 at merge
