@@ -126,6 +126,8 @@ impl From<CoreError> for AppError {
             CoreError::NotConfirmed => AppErrorKind::NotConfirmed,
             CoreError::NotUnknownOutcome { .. } => AppErrorKind::Other,
             CoreError::InvalidRegion { .. } => AppErrorKind::InvalidSettings,
+            CoreError::ScheduleTime { .. } => AppErrorKind::InvalidInput,
+            CoreError::ScheduledElsewhere { .. } => AppErrorKind::OtherOrigin,
         };
         let call_id = e.call_id();
         AppError {

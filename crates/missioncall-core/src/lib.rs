@@ -15,6 +15,7 @@ pub mod history;
 pub mod phone;
 pub mod private_fs;
 pub mod review;
+pub mod schedule;
 pub mod secrets;
 pub mod session;
 pub mod settings;
