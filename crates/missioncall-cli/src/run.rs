@@ -31,9 +31,21 @@ pub async fn run(cli: Cli) -> Out {
             task,
             region,
             yes,
+            wait: _,
+            force: _,
+            at: Some(at),
+        } => crate::scheduled::schedule_call(&g, &number, &task, region.as_deref(), yes, &at).await,
+        Command::Call {
+            number,
+            task,
+            region,
+            yes,
             wait,
             force,
+            at: None,
         } => call(&g, &number, &task, region.as_deref(), yes, wait, force).await,
+        Command::Scheduled { action } => crate::scheduled::scheduled(&g, action).await,
+        Command::RunScheduled => crate::scheduled::run_scheduled(&g).await,
         Command::Status { id } => status(&g, &id).await,
         Command::Cancel { id } => cancel(&g, &id).await,
         Command::History {
@@ -111,7 +123,7 @@ pub(crate) fn open_history(g: &Global) -> Result<Arc<History>, Failure> {
 
 /// The core's session manager for this command: the same data folder, settings, keychain and
 /// origin routing as the app. `follow` starts a tracker (for `call --wait`).
-fn manager(g: &Global, follow: bool) -> Result<Manager, Failure> {
+pub(crate) fn manager(g: &Global, follow: bool) -> Result<Manager, Failure> {
     if !(g.timeout.is_finite() && g.timeout > 0.0 && g.timeout <= 3600.0) {
         return Err(Failure::new(
             exit::USAGE,
@@ -135,7 +147,7 @@ fn manager(g: &Global, follow: bool) -> Result<Manager, Failure> {
 }
 
 /// The manager with the real service of the address in use, or the reason there is none.
-async fn real(g: &Global, follow: bool) -> Result<Manager, Failure> {
+pub(crate) async fn real(g: &Global, follow: bool) -> Result<Manager, Failure> {
     let m = manager(g, follow)?;
     m.use_real().await?;
     if m.session().await.is_none() {
@@ -145,7 +157,7 @@ async fn real(g: &Global, follow: bool) -> Result<Manager, Failure> {
 }
 
 /// Asks "Place this call?" on the terminal; refuses when there is no terminal to ask on.
-fn confirm(prompt: &str) -> Result<bool, Failure> {
+pub(crate) fn confirm(prompt: &str) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::new(
             exit::USAGE,
