@@ -132,6 +132,8 @@ impl From<CoreError> for AppError {
             }
             // A number on the do-not-call list: nothing was sent; the message says how to lift it.
             CoreError::DoNotCall { .. } => AppErrorKind::DoNotCall,
+            CoreError::ScheduleTime { .. } => AppErrorKind::InvalidInput,
+            CoreError::ScheduledElsewhere { .. } => AppErrorKind::OtherOrigin,
         };
         let call_id = e.call_id();
         AppError {

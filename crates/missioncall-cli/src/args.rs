@@ -67,7 +67,21 @@ pub enum Command {
         /// Place it even if the same call was placed in the last 10 minutes.
         #[arg(long)]
         force: bool,
+        /// Schedule it instead of calling now: RFC 3339 (2026-03-01T15:30:00+01:00), or
+        /// "YYYY-MM-DD HH:MM" in local time. It is placed when it falls due, by the app or
+        /// by `missioncall run-scheduled`.
+        #[arg(long, value_name = "TIME", conflicts_with_all = ["wait", "force"])]
+        at: Option<String>,
     },
+    /// Calls scheduled with `call --at`: list them, cancel one, or place or drop an overdue one.
+    Scheduled {
+        #[command(subcommand)]
+        action: ScheduledAction,
+    },
+    /// Place scheduled calls as they fall due, in the foreground, until interrupted (Ctrl-C).
+    /// A call whose time passed more than 2 minutes ago is not placed: it is overdue, and
+    /// waits for `missioncall scheduled confirm ID` or `drop ID`.
+    RunScheduled,
     /// Show a task's status at the service (ID: the task id).
     Status { id: String },
     /// Cancel a task while it is still waiting or assigned (ID: the task id).
@@ -302,6 +316,22 @@ pub enum IdentityAction {
     Show,
     /// Stop saying who calls are made for (nothing is added to missions).
     Clear,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScheduledAction {
+    /// The scheduled calls still to place (waiting, overdue), soonest first.
+    List {
+        /// Also those placed, cancelled, dropped or refused.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Cancel a scheduled call before it is placed (ID: from `scheduled list`).
+    Cancel { id: i64 },
+    /// Place an overdue scheduled call now.
+    Confirm { id: i64 },
+    /// Drop an overdue scheduled call: it is not placed.
+    Drop { id: i64 },
 }
 
 #[derive(Subcommand, Debug)]

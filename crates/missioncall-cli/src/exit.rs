@@ -66,6 +66,12 @@ impl From<CoreError> for Failure {
             CoreError::Api(api) => api_code(api),
             CoreError::UnknownOutcome { .. } => UNKNOWN_OUTCOME,
             CoreError::NotCancellable { .. } => REFUSED,
+            CoreError::ScheduleTime { .. } => INVALID_INPUT,
+            CoreError::ScheduledElsewhere { .. } => REFUSED,
+            CoreError::History(
+                missioncall_core::history::HistoryError::JobNotFound(_)
+                | missioncall_core::history::HistoryError::JobState { .. },
+            ) => INVALID_INPUT,
             CoreError::History(_)
             | CoreError::Secrets(_)
             | CoreError::Settings { .. }
@@ -111,7 +117,9 @@ impl From<missioncall_core::history::HistoryError> for Failure {
             | H::NotAHistory { .. }
             | H::BackupTooNew { .. }
             | H::BackupRead { .. }
-            | H::BackupOntoHistory { .. } => INVALID_INPUT,
+            | H::BackupOntoHistory { .. }
+            | H::JobNotFound(_)
+            | H::JobState { .. } => INVALID_INPUT,
             _ => OTHER,
         };
         Failure::new(code, e.to_string())

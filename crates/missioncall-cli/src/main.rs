@@ -11,6 +11,7 @@ mod exit;
 mod output;
 mod review;
 mod run;
+mod scheduled;
 
 use clap::Parser;
 use std::process::ExitCode;

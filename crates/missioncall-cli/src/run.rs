@@ -31,9 +31,21 @@ pub async fn run(cli: Cli) -> Out {
             task,
             region,
             yes,
+            wait: _,
+            force: _,
+            at: Some(at),
+        } => crate::scheduled::schedule_call(&g, &number, &task, region.as_deref(), yes, &at).await,
+        Command::Call {
+            number,
+            task,
+            region,
+            yes,
             wait,
             force,
+            at: None,
         } => call(&g, &number, &task, region.as_deref(), yes, wait, force).await,
+        Command::Scheduled { action } => crate::scheduled::scheduled(&g, action).await,
+        Command::RunScheduled => crate::scheduled::run_scheduled(&g).await,
         Command::Status { id } => status(&g, &id).await,
         Command::Cancel { id } => cancel(&g, &id).await,
         Command::History {
@@ -136,8 +148,18 @@ pub(crate) fn manager(g: &Global, follow: bool) -> Result<Manager, Failure> {
     Ok(Manager::open(cfg)?)
 }
 
+/// The manager with the real service of the address in use, or the reason there is none.
+pub(crate) async fn real(g: &Global, follow: bool) -> Result<Manager, Failure> {
+    let m = manager(g, follow)?;
+    m.use_real().await?;
+    if m.session().await.is_none() {
+        return Err(CoreError::NoKey.into());
+    }
+    Ok(m)
+}
+
 /// Asks "Place this call?" on the terminal; refuses when there is no terminal to ask on.
-fn confirm(prompt: &str) -> Result<bool, Failure> {
+pub(crate) fn confirm(prompt: &str) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::new(
             exit::USAGE,

@@ -507,6 +507,85 @@ impl fmt::Display for Origin {
     }
 }
 
+/// Where a scheduled call stands (see `history/scheduled.rs`): part of the model, so that its
+/// words are spelled here only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum JobState {
+    /// Waiting for its time.
+    Waiting,
+    /// Its time passed while nothing could place it: the user places it now or drops it.
+    Overdue,
+    /// It became an attempt (see [`ScheduledJob::attempt_id`]); that call says what followed.
+    Placed,
+    /// The user cancelled it before its time. Nothing was sent.
+    Cancelled,
+    /// It was overdue and the user chose not to place it. Nothing was sent.
+    Dropped,
+    /// A check refused it when it fell due (a duplicate of a recent call, ...): nothing was
+    /// written or sent; the note says why.
+    NotPlaced,
+}
+
+impl JobState {
+    /// Every state.
+    pub const ALL: [JobState; 6] = [
+        JobState::Waiting,
+        JobState::Overdue,
+        JobState::Placed,
+        JobState::Cancelled,
+        JobState::Dropped,
+        JobState::NotPlaced,
+    ];
+
+    /// The word stored in the `state` column.
+    pub fn key(self) -> &'static str {
+        match self {
+            JobState::Waiting => "waiting",
+            JobState::Overdue => "overdue",
+            JobState::Placed => "placed",
+            JobState::Cancelled => "cancelled",
+            JobState::Dropped => "dropped",
+            JobState::NotPlaced => "not_placed",
+        }
+    }
+
+    /// The state stored as `key`, if it is one.
+    pub fn from_key(key: &str) -> Option<JobState> {
+        JobState::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// In plain words, for a list.
+    pub fn label(self) -> &'static str {
+        match self {
+            JobState::Waiting => "Scheduled",
+            JobState::Overdue => "Overdue: place it or drop it",
+            JobState::Placed => "Placed",
+            JobState::Cancelled => "Cancelled",
+            JobState::Dropped => "Dropped",
+            JobState::NotPlaced => "Not placed",
+        }
+    }
+
+    /// True while the job may still become a call (waiting, or overdue until the user says).
+    pub fn is_open(self) -> bool {
+        matches!(self, JobState::Waiting | JobState::Overdue)
+    }
+
+    /// What a job in this state is, for a refusal ("scheduled call 3 {situation}").
+    pub fn situation(self) -> &'static str {
+        match self {
+            JobState::Waiting => "is still waiting for its time",
+            JobState::Overdue => "is overdue and waits for you to place it or drop it",
+            JobState::Placed => "has already been placed",
+            JobState::Cancelled => "was cancelled",
+            JobState::Dropped => "was dropped",
+            JobState::NotPlaced => "was not placed",
+        }
+    }
+}
+
 /// SQL fragments that must name status words, built from this module's words so that the
 /// history's queries and its indexes cannot drift from the type.
 pub mod sql {
@@ -557,6 +636,14 @@ pub mod sql {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn job_state_words_round_trip_and_stay_apart_from_call_states() {
+        for s in JobState::ALL {
+            assert_eq!(JobState::from_key(s.key()), Some(s));
+        }
+        assert_eq!(JobState::from_key(LocalState::Sending.key()), None);
+    }
 
     fn every_status() -> Vec<CallStatus> {
         let mut all: Vec<CallStatus> = LocalState::ALL.into_iter().map(CallStatus::Local).collect();

@@ -285,11 +285,8 @@ impl Calls {
         Ok(())
     }
 
-    /// Places a confirmed call: takes the token (it works once), records the attempt durably,
-    /// sends ONE creation, and records the answer. The text sent is the confirmation's, as it
-    /// was shown. A number put on the do-not-call list since the confirmation is refused when
-    /// the attempt is written ([`Error::DoNotCall`]): no row, nothing sent.
-    pub async fn place_confirmed(&self, token: &str) -> Result<CallRecord> {
+    /// Takes a confirmation: it works once, before it expires, at this origin only.
+    pub(crate) fn take_confirmation(&self, token: &str) -> Result<Confirmation> {
         let c = {
             let mut pending = self
                 .tokens
@@ -304,21 +301,48 @@ impl Calls {
         if c.expires_at <= self.history.now() || c.origin != self.origin {
             return Err(Error::NotConfirmed);
         }
+        Ok(c)
+    }
+
+    /// Places a confirmed call: takes the token (it works once), records the attempt durably,
+    /// sends ONE creation, and records the answer. The text sent is the confirmation's, as it
+    /// was shown. A number put on the do-not-call list since the confirmation is refused
+    /// ([`Error::DoNotCall`]): no row, nothing sent.
+    pub async fn place_confirmed(&self, token: &str) -> Result<CallRecord> {
+        let c = self.take_confirmation(token)?;
         let prepared = Prepared {
             phone: c.phone,
             task: c.task,
             identity_sentence: c.identity_sentence,
         };
         // A call placed meanwhile (another window, the CLI) counts too.
-        if !c.force {
-            self.check_duplicate(&prepared)?;
-        }
+        self.admit(&prepared, c.force)?;
         let id = self.history.insert_attempt(&NewAttempt {
             phone_e164: &prepared.phone.e164,
             phone_region: prepared.phone.region.as_deref(),
             task: &prepared.task,
             origin: &self.origin,
         })?;
+        self.send_attempt(id, &prepared).await
+    }
+
+    /// The checks every placement passes just before its attempt is written, whoever asked
+    /// for it (a person now, or a scheduled call falling due): a second identical call within
+    /// [`DUPLICATE_WINDOW`] needs `force`. Nothing is written or sent when one refuses.
+    pub(crate) fn admit(&self, prepared: &Prepared, force: bool) -> Result<()> {
+        // `force` never lifts the do-not-call list (the attempt's own transaction checks it
+        // again: see `History::insert_attempt`).
+        check_do_not_call(&self.history, &prepared.phone.e164)?;
+        if !force {
+            self.check_duplicate(prepared)?;
+        }
+        Ok(())
+    }
+
+    /// Sends the ONE creation request of attempt `id` (already written as sending, owned by
+    /// this process) and records the answer: the task id, or why no call was placed, or an
+    /// unknown outcome. Never sends it again.
+    pub(crate) async fn send_attempt(&self, id: i64, prepared: &Prepared) -> Result<CallRecord> {
         let body = NewTask::new(prepared.phone.e164.clone(), prepared.task.clone());
         match self.client.tasks().create(&body).await {
             Ok(task) => {

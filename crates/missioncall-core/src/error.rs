@@ -101,6 +101,15 @@ pub enum Error {
     /// The caller identity in Settings cannot be kept as it is (the reason says why).
     #[error("{reason}")]
     InvalidIdentity { reason: String },
+    /// A time for a scheduled call that cannot be used (passed, or too far ahead): nothing
+    /// was scheduled.
+    #[error("{reason}")]
+    ScheduleTime { reason: String },
+
+    /// A scheduled call is for another origin than the one in use (the demo, or another
+    /// service address): it is placed only there, never re-routed. Nothing was sent.
+    #[error("{}", scheduled_elsewhere(*job_id, origin))]
+    ScheduledElsewhere { job_id: i64, origin: Origin },
 
     /// The local history failed.
     #[error("{0}")]
@@ -159,6 +168,13 @@ fn other_origin(call_id: i64, origin: &Origin, here: &Origin) -> String {
         (Origin::Demo, _) => format!("Call #{call_id} is a demo call; it can only be handled in demo mode. Nobody was called. Nothing was sent."),
         (Origin::Service(_), Origin::Demo) => format!("Call #{call_id} is a real call; leave demo mode to act on it. Nothing was sent."),
         (Origin::Service(u), Origin::Service(_)) => format!("Call #{call_id} was placed with the WorkAPI service at {u}, not the address in use. Nothing was sent."),
+    }
+}
+
+fn scheduled_elsewhere(job_id: i64, origin: &Origin) -> String {
+    match origin {
+        Origin::Demo => format!("Scheduled call {job_id} is a demo call; it can only be placed in demo mode. Nothing was sent."),
+        Origin::Service(u) => format!("Scheduled call {job_id} is for the WorkAPI service at {u}, not the address in use; it is placed only there, with that address's key. Nothing was sent."),
     }
 }
 

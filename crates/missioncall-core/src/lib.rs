@@ -18,6 +18,7 @@ pub mod identity;
 pub mod phone;
 pub mod private_fs;
 pub mod review;
+pub mod schedule;
 pub mod secrets;
 pub mod session;
 pub mod settings;

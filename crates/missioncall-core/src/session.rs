@@ -13,8 +13,10 @@ use crate::call::Origin;
 use crate::calls::{CallRequest, Calls, Confirmation, Prepared};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
-use crate::history::{CallRecord, History};
+
+use crate::history::{CallRecord, History, JobState, ScheduledJob};
 use crate::identity::{CallerIdentity, SharedIdentity};
+use crate::schedule::RunReport;
 use crate::secrets::{KeyStatus, Secrets};
 use crate::settings::Settings;
 use crate::tracker::{Tracker, TrackerConfig, TrackerEvent};
@@ -395,6 +397,106 @@ impl Manager {
             &self.history,
             call_id,
         ))
+    }
+
+    /// Schedules a call for `due_at` at the origin in use (see [`Calls::schedule`]); for a
+    /// caller that asked the person itself (the CLI). Nothing is sent now.
+    pub async fn schedule(
+        &self,
+        req: &CallRequest<'_>,
+        due_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ScheduledJob> {
+        self.current_calls().await?.schedule(req, due_at)
+    }
+
+    /// Schedules a confirmed call (the token of [`Manager::confirm`]) for `due_at`.
+    pub async fn schedule_confirmed(
+        &self,
+        token: &str,
+        due_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ScheduledJob> {
+        self.current_calls()
+            .await?
+            .schedule_confirmed(token, due_at)
+    }
+
+    /// The scheduled calls still to place: waiting, and overdue (waiting for the user),
+    /// soonest first.
+    pub fn scheduled(&self) -> Result<Vec<ScheduledJob>> {
+        Ok(self.history.jobs(&[JobState::Waiting, JobState::Overdue])?)
+    }
+
+    /// When the soonest waiting call is due (for a timer), if any waits.
+    pub fn next_due(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(self.history.next_due()?)
+    }
+
+    /// Cancels a waiting (or overdue) scheduled call. Nothing is sent.
+    pub fn cancel_scheduled(&self, job_id: i64) -> Result<ScheduledJob> {
+        Ok(self.history.cancel_job(job_id)?)
+    }
+
+    /// Drops an overdue scheduled call: the user chose not to place it. Nothing is sent.
+    pub fn drop_scheduled(&self, job_id: i64) -> Result<ScheduledJob> {
+        Ok(self.history.drop_job(job_id)?)
+    }
+
+    /// Places an overdue scheduled call now, because the user said so, at its own origin
+    /// (never re-routed): once, through the attempt path. Announces and follows the call.
+    pub async fn confirm_scheduled(&self, job_id: i64) -> Result<CallRecord> {
+        let job = self.history.job(job_id)?;
+        let calls = self.calls_for_job(&job).await?;
+        let rec = self.announce_result(calls.confirm_overdue(job_id).await)?;
+        self.follow(&rec).await;
+        Ok(rec)
+    }
+
+    /// Does what is due now (see [`Calls::run_due`]) with the session in use: late jobs become
+    /// overdue; due jobs of this origin are placed, announced and followed. With no session,
+    /// only the overdue jobs are marked.
+    pub async fn run_due(&self) -> Result<RunReport> {
+        let now = self.cfg.clock.now();
+        let Some(session) = self.session().await else {
+            let grace = chrono::Duration::from_std(crate::schedule::GRACE).unwrap_or_default();
+            return Ok(RunReport {
+                overdue: self
+                    .history
+                    .mark_overdue(now - grace, crate::schedule::OVERDUE_NOTE)?,
+                ..RunReport::default()
+            });
+        };
+        let report = session.calls.run_due(now).await?;
+        for (_, rec) in &report.placed {
+            let _ = self
+                .events
+                .send(TrackerEvent::Updated(Box::new(rec.clone())));
+            self.follow(rec).await;
+        }
+        Ok(report)
+    }
+
+    /// The calls of a scheduled job's own origin: the session in use when it is that origin;
+    /// for a real service at another address, that address with its own stored key.
+    async fn calls_for_job(&self, job: &ScheduledJob) -> Result<Calls> {
+        if let Some(s) = self.session().await {
+            if s.calls.origin() == &job.origin {
+                return Ok(s.calls.clone());
+            }
+        }
+        let elsewhere = || Error::ScheduledElsewhere {
+            job_id: job.id,
+            origin: job.origin.clone(),
+        };
+        match &job.origin {
+            Origin::Demo => Err(elsewhere()),
+            Origin::Service(url) => {
+                let Some(key) = self.key_for(url)? else {
+                    return Err(elsewhere());
+                };
+                Ok(Calls::real(self.history.clone(), self.client(key, url)?)
+                    .with_lost_ids_file(self.lost_ids_file()))
+            }
+        }
     }
 
     /// Looks for work done elsewhere (the CLI): attempts whose sender is gone become unknown

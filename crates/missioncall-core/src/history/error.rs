@@ -129,6 +129,21 @@ pub enum HistoryError {
     #[error("{0}")]
     InvalidInput(String),
 
+    /// No scheduled call with this id is in the history.
+    #[error(
+        "there is no scheduled call number {0}; it may have been made with another data folder."
+    )]
+    JobNotFound(i64),
+
+    /// The scheduled call is not in a state that allows what was asked; nothing was changed.
+    #[error("scheduled call {id} {}; nothing was changed and nothing was sent.", state.situation())]
+    JobState {
+        /// The scheduled call.
+        id: i64,
+        /// The state it is in.
+        state: super::scheduled::JobState,
+    },
+
     /// No tag with this name exists.
     #[error(
         "There is no tag called \"{0}\"; check its spelling (tags are listed with their calls)."

@@ -20,6 +20,7 @@ mod overview;
 pub mod owner;
 mod pages;
 mod review;
+mod scheduled;
 pub mod schema;
 pub mod search;
 
@@ -41,6 +42,7 @@ pub use error::{HistoryError, Result};
 pub use overview::{week_of, OutcomeCount, Overview, StatusCount, WeekCount, MAX_WEEKS};
 pub use pages::{Pages, EXPORT_PAGE};
 pub use review::{Contact, TagCount};
+pub use scheduled::{JobState, NewJob, ScheduledJob};
 
 /// The history's file name inside the data folder.
 pub const FILE_NAME: &str = "history.sqlite3";
@@ -287,34 +289,7 @@ impl History {
     pub fn insert_attempt(&self, a: &NewAttempt) -> Result<i64> {
         let owner = self.owner_id()?.to_owned();
         let now = self.now_ms();
-        self.write(|tx| {
-            // The last word on the do-not-call list, in the attempt's own transaction: a
-            // number listed after the call was confirmed (here or in another process) gets
-            // no row, so nothing can be sent to it.
-            do_not_call::refuse_listed(tx, a.phone_e164, now)?;
-            let sending = CallStatus::Local(LocalState::Sending);
-            tx.execute(
-                "INSERT INTO calls (phone_e164, phone_region, phone_digits, task, created_at, \
-                 updated_at, local_state, origin, demo, status_changed_at, attempt_owner, \
-                 contact_name) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?5, ?9, \
-                 COALESCE((SELECT name FROM contacts WHERE phone_e164 = ?1), ''))",
-                params![
-                    a.phone_e164,
-                    a.phone_region,
-                    search::phone_digits(a.phone_e164),
-                    a.task,
-                    now,
-                    LocalState::Sending.key(),
-                    a.origin.as_str(),
-                    a.origin.is_demo(),
-                    owner
-                ],
-            )?;
-            let id = tx.last_insert_rowid();
-            add_event(tx, id, &sending, now)?;
-            Ok(id)
-        })
+        self.write(|tx| insert_attempt_in(tx, a, &owner, now, None))
     }
 
     /// Records the service's answer to the create request: the task id, its number and status,
@@ -749,6 +724,44 @@ fn add_event(conn: &Connection, id: i64, status: &CallStatus, at: i64) -> Result
     )?
     .execute(params![id, status.event_key(), at])?;
     Ok(())
+}
+
+/// Inserts an attempt (state sending, owned by `owner`, first timeline row) inside the
+/// caller's transaction; `scheduled_id` links it to the scheduled call it was placed for.
+fn insert_attempt_in(
+    tx: &Connection,
+    a: &NewAttempt,
+    owner: &str,
+    now: i64,
+    scheduled_id: Option<i64>,
+) -> Result<i64> {
+    // The last word on the do-not-call list, in the attempt's own transaction (a call placed
+    // by hand or a scheduled job): a number listed after the call was confirmed or scheduled
+    // (here or in another process) gets no row, so nothing can be sent to it.
+    do_not_call::refuse_listed(tx, a.phone_e164, now)?;
+    let sending = CallStatus::Local(LocalState::Sending);
+    tx.execute(
+        "INSERT INTO calls (phone_e164, phone_region, phone_digits, task, created_at, \
+         updated_at, local_state, origin, demo, status_changed_at, attempt_owner, \
+         contact_name, scheduled_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?5, ?9, \
+         COALESCE((SELECT name FROM contacts WHERE phone_e164 = ?1), ''), ?10)",
+        params![
+            a.phone_e164,
+            a.phone_region,
+            search::phone_digits(a.phone_e164),
+            a.task,
+            now,
+            LocalState::Sending.key(),
+            a.origin.as_str(),
+            a.origin.is_demo(),
+            owner,
+            scheduled_id
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    add_event(tx, id, &sending, now)?;
+    Ok(id)
 }
 
 fn link(

@@ -1,0 +1,229 @@
+//! Scheduled calls: "call at" a time, placed exactly once, through the same attempt path as a
+//! call placed by hand.
+//!
+//! A job is stored durably (see `history/scheduled.rs`) with everything that will be sent: the
+//! number, the task and the origin, fixed when it was scheduled. When it falls due, a runner
+//! (the app's timer, or `missioncall run-scheduled`) passes the same checks as a call placed by
+//! hand ([`Calls`]' duplicate check, and whatever else guards that path), then turns the job
+//! into an owned `sending` attempt in ONE transaction that only one runner can win, and sends
+//! the ONE creation request through [`Calls`]' own sending code. A crash before that
+//! transaction leaves the job waiting (placed later, once); after it, the attempt's owner is
+//! gone and recovery shows it as "outcome unknown": it is never sent again by itself.
+//!
+//! A job found more than [`GRACE`] past its time was due while nothing could place it (the app
+//! was closed): it is marked overdue and is not placed until the user confirms it
+//! ([`Calls::confirm_overdue`]) or drops it. This module must never place an overdue job by
+//! itself, never send a job to any origin but its own, and never sleep: callers pass the time.
+
+use crate::calls::{CallRequest, Calls, Prepared};
+use crate::error::{Error, Result};
+use crate::history::{CallRecord, HistoryError, JobState, NewJob, ScheduledJob};
+use crate::phone;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// How late a runner may place a job. A job whose time passed less than this long ago is
+/// placed when a runner finds it (a runner that was busy, the app restarting after a crash);
+/// one more late than this was due while nothing was running, and waits for the user.
+pub const GRACE: Duration = Duration::from_secs(2 * 60);
+
+/// How far ahead a call may be scheduled.
+pub const MAX_AHEAD: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// The note on a job marked overdue.
+pub const OVERDUE_NOTE: &str = "Its time passed while MissionCall was not running, so it was not placed. Place it now or drop it.";
+
+/// What one [`Calls::run_due`] did.
+#[derive(Clone, Debug, Default)]
+pub struct RunReport {
+    /// Jobs that became calls now, each with its call (whose status says what the service
+    /// answered: placed, refused, or an unknown outcome).
+    pub placed: Vec<(ScheduledJob, CallRecord)>,
+    /// Jobs found more than [`GRACE`] late: marked overdue, not placed.
+    pub overdue: Vec<ScheduledJob>,
+    /// Jobs a check refused when they fell due (e.g. the same call was placed a moment ago):
+    /// nothing was written or sent; each job's note says why.
+    pub refused: Vec<ScheduledJob>,
+    /// Jobs due now that could not be placed for a passing reason (the history was busy, ...),
+    /// with the reason: still waiting, tried again on the next run.
+    pub failed: Vec<(ScheduledJob, String)>,
+}
+
+impl RunReport {
+    /// True when nothing happened.
+    pub fn is_empty(&self) -> bool {
+        self.placed.is_empty()
+            && self.overdue.is_empty()
+            && self.refused.is_empty()
+            && self.failed.is_empty()
+    }
+}
+
+/// Checks that `due_at` can be a scheduled call's time, seen from `now`.
+pub fn check_time(due_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
+    if due_at <= now {
+        return Err(Error::ScheduleTime {
+            reason: format!(
+                "That time ({}) has already passed. Pick a time in the future.",
+                due_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        });
+    }
+    if due_at - now > chrono::Duration::from_std(MAX_AHEAD).unwrap_or(chrono::Duration::MAX) {
+        return Err(Error::ScheduleTime {
+            reason: "That time is more than a year away. Pick a nearer time.".into(),
+        });
+    }
+    Ok(())
+}
+
+/// True for the errors that refuse a call before anything is written (a check said no), as
+/// opposed to a passing failure worth trying again.
+fn is_refusal(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Duplicate { .. }
+            | Error::InvalidPhone(_)
+            | Error::InvalidTask { .. }
+            | Error::DoNotCall { .. }
+    )
+}
+
+impl Calls {
+    /// Schedules a call at this origin for `due_at`: validated now (nothing is sent), stored
+    /// durably, placed by a runner when it falls due. For callers that asked the person
+    /// themselves (the CLI); the app schedules a confirmed call ([`Calls::schedule_confirmed`]).
+    pub fn schedule(&self, req: &CallRequest<'_>, due_at: DateTime<Utc>) -> Result<ScheduledJob> {
+        // The task as it will be sent (with the caller identity's sentence), and a number on
+        // the do-not-call list refused now as well as when it falls due.
+        let prepared = crate::calls::check_request(self.history(), &self.identity(), req)?;
+        self.store_job(&prepared, due_at)
+    }
+
+    /// Schedules a confirmed call (the token of [`Calls::confirm`], which works once) for
+    /// `due_at`: exactly the number, task and origin that were shown.
+    pub fn schedule_confirmed(&self, token: &str, due_at: DateTime<Utc>) -> Result<ScheduledJob> {
+        check_time(due_at, self.history().now())?;
+        let c = self.take_confirmation(token)?;
+        self.store_job(
+            &Prepared {
+                phone: c.phone,
+                task: c.task,
+                identity_sentence: c.identity_sentence,
+            },
+            due_at,
+        )
+    }
+
+    fn store_job(&self, prepared: &Prepared, due_at: DateTime<Utc>) -> Result<ScheduledJob> {
+        check_time(due_at, self.history().now())?;
+        Ok(self.history().schedule_job(&NewJob {
+            phone_e164: &prepared.phone.e164,
+            phone_region: prepared.phone.region.as_deref(),
+            task: &prepared.task,
+            origin: self.origin(),
+            due_at,
+        })?)
+    }
+
+    /// Places a job as the caller last read it (waiting and due, or overdue and confirmed by
+    /// the user): the checks of every placement, then ONE transaction that turns the job into
+    /// an owned attempt if it is still in the state read (else [`HistoryError::JobState`]:
+    /// another runner took it, or the user cancelled it, and nothing is sent), then the one
+    /// creation request. A job of another origin is refused, never re-routed.
+    pub async fn place_scheduled(&self, job: &ScheduledJob) -> Result<CallRecord> {
+        let (attempt, prepared) = self.claim_scheduled(job)?;
+        self.send_attempt(attempt, &prepared).await
+    }
+
+    /// The part of [`Calls::place_scheduled`] before anything is sent: the checks, then the
+    /// claim. Returns the attempt's id and what to send.
+    fn claim_scheduled(&self, job: &ScheduledJob) -> Result<(i64, Prepared)> {
+        if &job.origin != self.origin() {
+            return Err(Error::ScheduledElsewhere {
+                job_id: job.id,
+                origin: job.origin.clone(),
+            });
+        }
+        if !job.state.is_open() {
+            return Err(HistoryError::JobState {
+                id: job.id,
+                state: job.state,
+            }
+            .into());
+        }
+        // The job keeps the task exactly as it will be sent (the identity's sentence, if
+        // any, was added when it was scheduled).
+        let prepared = Prepared {
+            phone: phone::parse(&job.phone_e164, job.phone_region.as_deref())?,
+            task: job.task.clone(),
+            identity_sentence: None,
+        };
+        self.admit(&prepared, false)?;
+        let attempt = self.history().claim_job(job.id, job.state)?;
+        Ok((attempt, prepared))
+    }
+
+    /// Places an overdue job now, because the user said so: once, through the attempt path.
+    pub async fn confirm_overdue(&self, job_id: i64) -> Result<CallRecord> {
+        let job = self.history().job(job_id)?;
+        if job.state != JobState::Overdue {
+            return Err(HistoryError::JobState {
+                id: job.id,
+                state: job.state,
+            }
+            .into());
+        }
+        self.place_scheduled(&job).await
+    }
+
+    /// Does what is due at `now`: waiting jobs (of any origin) more than [`GRACE`] late become
+    /// overdue and are not placed; waiting jobs of this origin due by `now` are placed, each
+    /// once. Jobs of other origins are left to their own runner.
+    pub async fn run_due(&self, now: DateTime<Utc>) -> Result<RunReport> {
+        let history = self.history();
+        let grace = chrono::Duration::from_std(GRACE).unwrap_or_default();
+        let mut report = RunReport {
+            overdue: history.mark_overdue(now - grace, OVERDUE_NOTE)?,
+            ..RunReport::default()
+        };
+        for job in history.due_jobs(now)? {
+            if &job.origin != self.origin() {
+                continue;
+            }
+            let (attempt, prepared) = match self.claim_scheduled(&job) {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    // Nothing was written or sent for this job here.
+                    let now_job = history.job(job.id)?;
+                    if now_job.state != JobState::Waiting {
+                        // Another runner placed it, or the user cancelled it, meanwhile.
+                        continue;
+                    }
+                    if is_refusal(&e) {
+                        match history.refuse_job(job.id, JobState::Waiting, &e.to_string()) {
+                            Ok(j) => report.refused.push(j),
+                            Err(HistoryError::JobState { .. }) => {}
+                            Err(other) => return Err(other.into()),
+                        }
+                    } else {
+                        tracing::warn!(job = job.id, "scheduled call not placed yet: {e}");
+                        report.failed.push((now_job, e.to_string()));
+                    }
+                    continue;
+                }
+            };
+            // Claimed here: whatever the answer (a task, a refusal, an unknown outcome), the
+            // call records it, and the job is placed for good.
+            let call = match self.send_attempt(attempt, &prepared).await {
+                Ok(call) => call,
+                Err(e) => {
+                    tracing::warn!(job = job.id, call = attempt, "scheduled call: {e}");
+                    history.get(attempt)?
+                }
+            };
+            report.placed.push((history.job(job.id)?, call));
+        }
+        Ok(report)
+    }
+}
