@@ -52,5 +52,10 @@ pub const COMMANDS: &[&str] = &[
     "export_do_not_call",
     "get_caller_identity",
     "set_caller_identity",
+    "schedule_call",
+    "list_scheduled",
+    "cancel_scheduled",
+    "drop_scheduled",
+    "place_scheduled_now",
     "ui_ready",
 ];

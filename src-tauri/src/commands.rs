@@ -789,3 +789,96 @@ pub async fn set_caller_identity(
     state.manager.set_caller_identity(identity.to_core())?;
     Ok((&state.manager.caller_identity()).into())
 }
+
+// ----- Scheduled calls
+
+fn scheduled_call(
+    history: &missioncall_core::history::History,
+    job: &missioncall_core::history::ScheduledJob,
+) -> ScheduledCall {
+    let name = history
+        .contact(&job.phone_e164)
+        .ok()
+        .flatten()
+        .map(|c| c.name);
+    ScheduledCall::new(job, name)
+}
+
+/// A local date and time as the window writes it (`YYYY-MM-DDTHH:MM`), as a moment.
+pub fn local_moment(text: &str) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    use chrono::TimeZone;
+    let naive = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M"))
+        .map_err(|_| {
+            AppError::new(
+                AppErrorKind::InvalidInput,
+                "Pick the day and the time the call should be placed.",
+            )
+        })?;
+    chrono::Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| {
+            AppError::new(
+                AppErrorKind::InvalidInput,
+                "That time does not exist here (the clocks change then). Pick another time.",
+            )
+        })
+}
+
+/// Schedules a confirmed call (the token of `confirm_call`, which works once) for a local
+/// time (`YYYY-MM-DDTHH:MM`). Nothing is sent now; the running app places it once, when due.
+#[tauri::command]
+#[specta::specta]
+pub async fn schedule_call(
+    app: State<'_, Starting>,
+    token: String,
+    at: String,
+) -> CmdResult<ScheduledCall> {
+    let state = app.get().await?;
+    let due = local_moment(&at)?;
+    let job = state.manager.schedule_confirmed(&token, due).await?;
+    Ok(scheduled_call(state.history(), &job))
+}
+
+/// The calls waiting to be placed, and those overdue (waiting for the user), soonest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_scheduled(app: State<'_, Starting>) -> CmdResult<Vec<ScheduledCall>> {
+    let state = app.get().await?;
+    let history = state.history();
+    Ok(state
+        .manager
+        .scheduled()?
+        .iter()
+        .map(|j| scheduled_call(history, j))
+        .collect())
+}
+
+/// Cancels a scheduled call before it is placed. Nothing is sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_scheduled(app: State<'_, Starting>, id: i64) -> CmdResult<()> {
+    let state = app.get().await?;
+    state.manager.cancel_scheduled(id)?;
+    Ok(())
+}
+
+/// Drops an overdue scheduled call: it is not placed.
+#[tauri::command]
+#[specta::specta]
+pub async fn drop_scheduled(app: State<'_, Starting>, id: i64) -> CmdResult<()> {
+    let state = app.get().await?;
+    state.manager.drop_scheduled(id)?;
+    Ok(())
+}
+
+/// Places an overdue scheduled call now, because the user said so (once, at its own origin).
+#[tauri::command]
+#[specta::specta]
+pub async fn place_scheduled_now(app: State<'_, Starting>, id: i64) -> CmdResult<CallSummary> {
+    let state = app.get().await?;
+    let rec = state.manager.confirm_scheduled(id).await?;
+    Ok((&rec).into())
+}

@@ -899,3 +899,45 @@ impl CallerIdentity {
         }
     }
 }
+
+/// A call to be placed later.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledCall {
+    pub id: i64,
+    pub phone_number: String,
+    pub phone_display: String,
+    /// The name the user gave the number, if any.
+    pub contact_name: Option<String>,
+    /// The mission exactly as it will be sent.
+    pub task: String,
+    pub demo: bool,
+    /// When it is to be placed (RFC 3339).
+    pub due_at: String,
+    /// Its time passed while MissionCall was not running: it waits for the user to place it
+    /// now or drop it.
+    pub overdue: bool,
+    /// Why it is where it is, when that needs saying.
+    pub note: String,
+}
+
+impl ScheduledCall {
+    pub fn new(j: &core_history::ScheduledJob, contact_name: Option<String>) -> Self {
+        ScheduledCall {
+            id: j.id,
+            phone_display: phone::display(&j.phone_e164),
+            phone_number: j.phone_e164.clone(),
+            contact_name,
+            task: j.task.clone(),
+            demo: j.demo,
+            due_at: j.due_at.to_rfc3339(),
+            overdue: j.state == missioncall_core::call::JobState::Overdue,
+            note: j.note.clone(),
+        }
+    }
+}
+
+/// Scheduled calls changed by themselves (one was placed or refused when due, or found
+/// overdue): the window lists them again.
+#[derive(Clone, Debug, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct ScheduledChanged;

@@ -1,6 +1,8 @@
 //! The real [`Host`]: Tauri events, native notifications and the save dialog.
 
-use crate::dto::{AppMode, DemoChanged, ExportProgress, NetworkState, TaskUpdated};
+use crate::dto::{
+    AppMode, DemoChanged, ExportProgress, NetworkState, ScheduledChanged, TaskUpdated,
+};
 use crate::state::{FileKind, Host};
 use std::path::PathBuf;
 use tauri::AppHandle;
@@ -75,6 +77,10 @@ impl Host for TauriHost {
 
     fn export_progress(&self, ev: ExportProgress) {
         let _ = ev.emit(&self.app);
+    }
+
+    fn scheduled_changed(&self) {
+        let _ = ScheduledChanged.emit(&self.app);
     }
 
     fn print(&self) -> Result<(), String> {

@@ -70,13 +70,19 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             export_do_not_call,
             get_caller_identity,
             set_caller_identity,
+            schedule_call,
+            list_scheduled,
+            cancel_scheduled,
+            drop_scheduled,
+            place_scheduled_now,
             ui_ready,
         ])
         .events(tauri_specta::collect_events![
             dto::TaskUpdated,
             dto::DemoChanged,
             dto::NetworkState,
-            dto::ExportProgress
+            dto::ExportProgress,
+            dto::ScheduledChanged
         ])
         .dangerously_cast_bigints_to_number()
         .disable_serde_phases()

@@ -38,6 +38,8 @@ pub trait Host: Send + Sync + 'static {
     fn export_progress(&self, ev: ExportProgress);
     /// Opens the system's print dialog for the main window.
     fn print(&self) -> Result<(), String>;
+    /// Scheduled calls changed without the window asking (placed, refused, overdue).
+    fn scheduled_changed(&self);
 }
 
 /// What a file dialog is for: the filter it offers.
@@ -157,6 +159,8 @@ pub struct AppState {
     /// Set to stop the export under way.
     export_cancel: std::sync::Mutex<Arc<AtomicBool>>,
     watch_timing: WatchTiming,
+    /// How many rounds the watch has done (a witness for tests: "it looked, and did nothing").
+    watch_rounds: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// When the app's watch (follow-ups due, the daily backup) runs.
@@ -164,7 +168,7 @@ pub struct AppState {
 pub struct WatchTiming {
     /// The first check after start (the first screen comes first).
     pub first_check: std::time::Duration,
-    /// Then every so often.
+    /// Then every so often (a scheduled call is placed within this of its time).
     pub every: std::time::Duration,
     /// The daily backup waits this long after start (it reads the whole history).
     pub backup_after: std::time::Duration,
@@ -174,7 +178,7 @@ impl Default for WatchTiming {
     fn default() -> Self {
         WatchTiming {
             first_check: std::time::Duration::from_secs(5),
-            every: std::time::Duration::from_secs(30),
+            every: std::time::Duration::from_secs(10),
             backup_after: std::time::Duration::from_secs(120),
         }
     }
@@ -217,6 +221,7 @@ impl AppState {
             forward: std::sync::Mutex::new(None),
             follow_up_watch: std::sync::Mutex::new(None),
             watch_timing: WatchTiming::default(),
+            watch_rounds: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             announced: Arc::new(std::sync::Mutex::new(None)),
             export_cancel: std::sync::Mutex::new(Arc::new(AtomicBool::new(false))),
         })
@@ -258,6 +263,11 @@ impl AppState {
         self
     }
 
+    /// How many rounds the app's watch has done since start.
+    pub fn watch_rounds(&self) -> u64 {
+        self.watch_rounds.load(Ordering::SeqCst)
+    }
+
     /// The folder of the automatic daily backups (inside the data folder).
     pub fn backup_dir(&self) -> PathBuf {
         backup_dir_of(self.history())
@@ -286,14 +296,16 @@ impl AppState {
         }
     }
 
-    /// Twice a minute while the app runs: writes the day's automatic backup if it is not there
-    /// yet, and announces the follow-ups that fell due.
+    /// Every few seconds while the app runs: writes the day's automatic backup if it is not
+    /// there yet, places the scheduled calls that fell due, and announces the follow-ups that
+    /// fell due.
     fn watch_follow_ups(&self) {
         let history = self.history().clone();
         let host = self.host.clone();
         let manager = self.manager.clone();
         let announced = self.announced.clone();
         let timing = self.watch_timing;
+        let rounds = self.watch_rounds.clone();
         let task = tokio::spawn(async move {
             let started = tokio::time::Instant::now();
             let mut tick = tokio::time::interval_at(started + timing.first_check, timing.every);
@@ -312,11 +324,27 @@ impl AppState {
                     }
                 }
                 let now = history.now().with_timezone(&Local).naive_local();
+                // Scheduled calls that fell due: placed once each, through the attempt path of
+                // a call placed by hand; those whose time passed while the app was closed wait
+                // for the user (the window lists them).
+                match manager.run_due().await {
+                    Ok(report) => {
+                        if !(report.overdue.is_empty()
+                            && report.placed.is_empty()
+                            && report.refused.is_empty()
+                            && report.failed.is_empty())
+                        {
+                            host.scheduled_changed();
+                        }
+                    }
+                    Err(e) => tracing::warn!("placing scheduled calls: {e}"),
+                }
                 let level = manager.settings().notifications;
                 if let Err(e) = announce_follow_ups(&history, host.as_ref(), level, &announced, now)
                 {
                     tracing::warn!("checking follow-ups: {e}");
                 }
+                rounds.fetch_add(1, Ordering::SeqCst);
             }
         });
         if let Ok(mut f) = self.follow_up_watch.lock() {

@@ -145,6 +145,7 @@ struct RecordingHost {
     save_to: Mutex<Option<PathBuf>>,
     open_from: Mutex<Option<PathBuf>>,
     progress: Mutex<Vec<(u32, u32)>>,
+    scheduled_events: std::sync::atomic::AtomicUsize,
 }
 
 impl Host for RecordingHost {
@@ -177,6 +178,10 @@ impl Host for RecordingHost {
     }
     fn print(&self) -> Result<(), String> {
         Err("no printer in tests".into())
+    }
+    fn scheduled_changed(&self) {
+        self.scheduled_events
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -2050,7 +2055,7 @@ fn a_follow_up_is_announced_once_when_it_falls_due() {
 fn quick_watch() -> WatchTiming {
     WatchTiming {
         first_check: Duration::ZERO,
-        every: Duration::from_secs(30),
+        every: Duration::from_millis(50),
         backup_after: Duration::ZERO,
     }
 }
@@ -2285,4 +2290,88 @@ fn a_number_on_the_do_not_call_list_is_refused_and_the_identity_is_in_the_confir
         "what was confirmed is what is kept"
     );
     assert_eq!(h.ok("get_caller_identity", json!({}))["name"], "Ada Okafor");
+}
+
+#[test]
+fn a_scheduled_call_is_placed_once_by_the_running_app_when_due() {
+    let clock = ManualClock::new(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 30, 12, 0, 0)
+            .unwrap(),
+    );
+    let c = clock.clone();
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let keychain = MemKeychain::default();
+    let host = Arc::new(RecordingHost::default());
+    let (path, secrets, rec) = (dir.path().to_path_buf(), keychain.secrets(), host.clone());
+    let h = Harness::with_opener(dir, keychain, host, move || {
+        let mut cfg = ManagerConfig::new(path);
+        cfg.secrets = secrets;
+        cfg.demo_speed = SLOW;
+        cfg.clock = c;
+        Ok(AppState::with_config(cfg, rec)?.with_watch_timing(quick_watch()))
+    });
+    h.ok("start_demo", json!({}));
+    let confirmation = h
+        .confirm(NUMBER, None, "Ask about the opening hours", false)
+        .unwrap();
+    let at = (clock.now() + chrono::Duration::minutes(3))
+        .with_timezone(&chrono::Local)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let job = h.ok(
+        "schedule_call",
+        json!({ "token": confirmation["token"], "at": at }),
+    );
+    assert_eq!(job["overdue"], false);
+    assert_eq!(
+        h.ok("list_scheduled", json!({})).as_array().unwrap().len(),
+        1
+    );
+    // The token was used: it cannot also place the call now.
+    assert!(h
+        .call("place_call", json!({ "token": confirmation["token"] }))
+        .is_err());
+    let (kind, _) = h.err(
+        "schedule_call",
+        json!({ "token": "x", "at": "tomorrow-ish" }),
+    );
+    assert_eq!(kind, "invalidInput");
+
+    // Not before its time (the app's watch keeps looking).
+    let creates = || h.demo_sim(|s| s.stats().creates);
+    let state = h.state();
+    let looked = state.watch_rounds();
+    wait_until("three rounds of the app's watch", || {
+        let n = state.watch_rounds();
+        (n >= looked + 3, n)
+    });
+    assert_eq!(creates(), 0, "placed before its time");
+    clock.advance(chrono::Duration::minutes(3));
+    wait_until("the scheduled call to be placed", || {
+        let n = creates();
+        (n >= 1, n)
+    });
+    let page = h.history(None, None);
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["task"], "Ask about the opening hours");
+    assert!(h
+        .ok("list_scheduled", json!({}))
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(
+        h.host
+            .scheduled_events
+            .load(std::sync::atomic::Ordering::SeqCst)
+            >= 1,
+        "the window heard of it"
+    );
+    // However often the watch looks again: once.
+    let looked = state.watch_rounds();
+    wait_until("three more rounds of the watch", || {
+        let n = state.watch_rounds();
+        (n >= looked + 3, n)
+    });
+    assert_eq!(creates(), 1);
 }

@@ -121,6 +121,19 @@ export const commands = {
 	/**  Saves the caller identity; the next confirmation shows the new sentence. */
 	setCallerIdentity: (identity: CallerIdentity) => typedError<CallerIdentity, AppError>(__TAURI_INVOKE("set_caller_identity", { identity })),
 	/**
+	 *  Schedules a confirmed call (the token of `confirm_call`, which works once) for a local
+	 *  time (`YYYY-MM-DDTHH:MM`). Nothing is sent now; the running app places it once, when due.
+	 */
+	scheduleCall: (token: string, at: string) => typedError<ScheduledCall, AppError>(__TAURI_INVOKE("schedule_call", { token, at })),
+	/**  The calls waiting to be placed, and those overdue (waiting for the user), soonest first. */
+	listScheduled: () => typedError<ScheduledCall[], AppError>(__TAURI_INVOKE("list_scheduled")),
+	/**  Cancels a scheduled call before it is placed. Nothing is sent. */
+	cancelScheduled: (id: number) => typedError<null, AppError>(__TAURI_INVOKE("cancel_scheduled", { id })),
+	/**  Drops an overdue scheduled call: it is not placed. */
+	dropScheduled: (id: number) => typedError<null, AppError>(__TAURI_INVOKE("drop_scheduled", { id })),
+	/**  Places an overdue scheduled call now, because the user said so (once, at its own origin). */
+	placeScheduledNow: (id: number) => typedError<CallSummary, AppError>(__TAURI_INVOKE("place_scheduled_now", { id })),
+	/**
 	 *  The UI's first screen is rendered. Prints the benchmark readiness line when
 	 *  `MISSIONCALL_BENCH_READY=1`, and loads the phone-number metadata in the background now
 	 *  that the window no longer competes for the CPU (it takes tens of milliseconds; the first
@@ -134,6 +147,7 @@ export const events = {
 	demoChanged: makeEvent<DemoChanged, DemoChanged>("demo-changed"),
 	exportProgress: makeEvent<ExportProgress, ExportProgress>("export-progress"),
 	networkState: makeEvent<NetworkState, NetworkState>("network-state"),
+	scheduledChanged: makeEvent<ScheduledChanged, ScheduledChanged>("scheduled-changed"),
 	taskUpdated: makeEvent<TaskUpdated, TaskUpdated>("task-updated"),
 };
 
@@ -514,6 +528,33 @@ export type RestoreDone = {
 	/**  The ids of the calls added (the first thousand), to show them. */
 	addedIds: number[],
 };
+
+/**  A call to be placed later. */
+export type ScheduledCall = {
+	id: number,
+	phoneNumber: string,
+	phoneDisplay: string,
+	/**  The name the user gave the number, if any. */
+	contactName: string | null,
+	/**  The mission exactly as it will be sent. */
+	task: string,
+	demo: boolean,
+	/**  When it is to be placed (RFC 3339). */
+	dueAt: string,
+	/**
+	 *  Its time passed while MissionCall was not running: it waits for the user to place it
+	 *  now or drop it.
+	 */
+	overdue: boolean,
+	/**  Why it is where it is, when that needs saying. */
+	note: string,
+};
+
+/**
+ *  Scheduled calls changed by themselves (one was placed or refused when due, or found
+ *  overdue): the window lists them again.
+ */
+export type ScheduledChanged = null;
 
 /**
  *  What the service says about a task: the documented lifecycle, plus any other word it sends
