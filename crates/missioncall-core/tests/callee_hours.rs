@@ -151,13 +151,6 @@ fn every_case_agrees_with_libphonenumber_and_zoneinfo() {
         fx.phonenumbers,
         fx.tzdata
     );
-    assert!(fx.cases.len() >= 2000);
-    for v in ["allowed", "outside", "no_common_window", "unknown"] {
-        assert!(
-            seen.get(v).copied().unwrap_or(0) >= 50,
-            "too few {v}: {seen:?}"
-        );
-    }
     assert!(
         failures.is_empty(),
         "{} of {} cases disagree:\n{}",
@@ -170,4 +163,12 @@ fn every_case_agrees_with_libphonenumber_and_zoneinfo() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+    // Enough of every verdict for the agreement to mean something.
+    assert!(fx.cases.len() >= 2000);
+    for v in ["allowed", "outside", "no_common_window", "unknown"] {
+        assert!(
+            seen.get(v).copied().unwrap_or(0) >= 50,
+            "too few {v}: {seen:?}"
+        );
+    }
 }
