@@ -7,6 +7,7 @@
 //! status, tracking, origin). The desktop shell and the CLI are thin layers over this crate.
 
 pub mod call;
+pub mod callee_time;
 pub mod calls;
 pub mod clock;
 pub mod contacts_import;

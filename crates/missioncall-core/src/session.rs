@@ -576,13 +576,15 @@ impl Manager {
     }
 
     /// Checks and saves new settings (the demo flag and the caller identity are kept: the
-    /// identity changes only through [`Manager::set_caller_identity`]). When the address
+    /// identity changes only through [`Manager::set_caller_identity`]; the calling hours are
+    /// kept too, as they are not part of this form either). When the address
     /// changes, the real session follows it with that address's own key, or ends when it has
     /// none.
     pub async fn set_settings(&self, new: Settings) -> Result<Settings> {
         let before = self.settings();
         let checked = Settings {
             demo: before.demo,
+            calling_hours: before.calling_hours,
             ..new.validated()?
         }
         .with_caller_identity(before.caller_identity());

@@ -6,6 +6,7 @@
 //! unreadable file gives the defaults (an unreadable one is kept aside, never overwritten
 //! silently). `MISSIONCALL_BASE_URL` overrides the stored address for one run.
 
+use crate::callee_time::CallingHours;
 use crate::error::{Error, Result};
 use crate::identity::CallerIdentity;
 use serde::{Deserialize, Serialize};
@@ -73,6 +74,10 @@ pub struct Settings {
     pub caller_business: Option<String>,
     /// With a name or business set, the agent says it is an AI assistant (on by default).
     pub disclose_ai: bool,
+    /// When calls may be placed, in the callee's local time (default 08:00-21:00 every day;
+    /// files without it get the default). Whoever sets it checks it with
+    /// [`CallingHours::validate`]; hours that fail it are never open, so every call asks first.
+    pub calling_hours: CallingHours,
 }
 
 impl Default for Settings {
@@ -86,6 +91,7 @@ impl Default for Settings {
             caller_name: None,
             caller_business: None,
             disclose_ai: true,
+            calling_hours: CallingHours::default(),
         }
     }
 }
@@ -286,5 +292,33 @@ mod tests {
             "{e:?}"
         );
         assert!(e.to_string().contains("not a country"), "{e}");
+    }
+
+    #[test]
+    fn calling_hours_default_in_older_files_and_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            br#"{"base_url":"http://127.0.0.1:9/x","theme":"dark"}"#,
+        )
+        .unwrap();
+        let s = Settings::load(dir.path());
+        assert_eq!(s.theme, Theme::Dark);
+        assert_eq!(s.calling_hours, CallingHours::default());
+
+        let office = CallingHours {
+            days: [true, true, true, true, true, false, false],
+            start: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            end: chrono::NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+        };
+        Settings {
+            calling_hours: office,
+            ..s
+        }
+        .save(dir.path())
+        .unwrap();
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        assert!(text.contains(r#""start": "09:30""#), "{text}");
+        assert_eq!(Settings::load(dir.path()).calling_hours, office);
     }
 }
