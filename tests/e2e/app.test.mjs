@@ -498,3 +498,56 @@ test('a call is marked, named, tagged, filtered and exported to CSV in the real 
   await d.click("//dialog//button[normalize-space(.)='Close']");
   await d.click("//button[contains(., 'Clear filters')]");
 });
+
+test('the history is backed up from Settings, restores into an empty data folder, and a second restore adds nothing', async () => {
+  const d = driver;
+  await openSettings(d);
+  const backups = "//*[@data-testid='backups']";
+  await d.click(`${backups}//button[contains(., 'Back up history')]`);
+  const file = join(mkdtempSync(join(tmpdir(), 'missioncall-backup-')), 'history-backup.sqlite');
+  await answerFileDialog('Save a backup of the history', file);
+  await expectShown(d, `//*[@data-testid='backup-path'][contains(., ${lit(file)})]`, 30000, 'the backup was written');
+  await shot('09-backed-up');
+
+  // Into an empty data folder (the CLI shares the core's restore): every call comes back
+  // with what the user said of it.
+  const empty = mkdtempSync(join(tmpdir(), 'missioncall-restored-'));
+  const cli = (args) =>
+    spawnSync(CLI, [...args, '--json'], {
+      env: { ...process.env, MISSIONCALL_DATA_DIR: empty },
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+  const history = () => {
+    const r = cli(['history', '--limit', '100']);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  };
+  try {
+    let r = cli(['restore', file]);
+    assert.equal(r.status, 0, `restore: ${r.stderr}`);
+    const first = JSON.parse(r.stdout.trim().split('\n').pop());
+    assert.ok(first.added >= 2, `calls added: ${r.stdout}`);
+    const calls = history();
+    assert.equal(calls.length, first.added);
+    const luigi = calls.find((c) => c.contact === LUIGI);
+    assert.ok(luigi, `the named call came back: ${JSON.stringify(calls)}`);
+    assert.equal(luigi.outcome, 'achieved');
+    assert.deepEqual(luigi.tags, ['vip']);
+    assert.equal(luigi.note, NOTE);
+    r = cli(['restore', file]);
+    assert.equal(r.status, 0, r.stderr);
+    const again = JSON.parse(r.stdout.trim().split('\n').pop());
+    assert.equal(again.added, 0, 'a second restore adds nothing');
+    assert.equal(history().length, calls.length);
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+
+  // The same backup restored in the window: nothing new, and it says so.
+  await d.click(`${backups}//button[contains(., 'Restore from a backup')]`);
+  await d.click("//dialog//button[contains(., 'Choose backup')]");
+  await answerFileDialog('Choose a backup to restore', file);
+  await expectShown(d, "//*[@data-testid='restore-summary'][contains(., 'Nothing new')]", 30000, 'the restore said nothing was new');
+  await shot('10-restored-nothing-new');
+});
