@@ -393,25 +393,32 @@ const historyCount = (words) => `//*[@data-testid='history-count'][normalize-spa
  * types the full path into its location field and presses Enter, as a person would.
  */
 async function answerFileDialog(title, path) {
-  const win = await waitUntil(() => {
-    const r = spawnSync('xdotool', ['search', '--onlyvisible', '--name', `^${title}`], { encoding: 'utf8' });
-    return r.stdout.split('\n').filter(Boolean)[0];
-  }, 20000, `the native dialog "${title}" to open`);
+  const find = () =>
+    spawnSync('xdotool', ['search', '--onlyvisible', '--name', `^${title}`], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)[0];
+  const win = await waitUntil(find, 20000, `the native dialog "${title}" to open`);
   const xdo = (...args) => {
     const r = spawnSync('xdotool', args, { encoding: 'utf8' });
     assert.equal(r.status, 0, `xdotool ${args.join(' ')}: ${r.stderr}`);
   };
   xdo('windowfocus', '--sync', win);
-  // Ctrl+L shows the location field in an open dialog; in a save dialog the name field has the
-  // focus already. Either takes a full path.
-  xdo('key', '--clearmodifiers', 'ctrl+l');
+  // A save dialog has its name field focused, holding the suggested name: it is replaced by
+  // the full path. In an open dialog, typing "/" opens its location field.
   xdo('key', '--clearmodifiers', 'ctrl+a');
   xdo('type', '--delay', '15', path);
   xdo('key', '--clearmodifiers', 'Return');
-  await waitUntil(() => {
-    const r = spawnSync('xdotool', ['search', '--onlyvisible', '--name', `^${title}`], { encoding: 'utf8' });
-    return r.stdout.trim() === '' || undefined;
-  }, 20000, `the native dialog "${title}" to close`);
+  // The location field may first take the Return to accept its completion of the path.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await waitUntil(() => find() === undefined || undefined, 5000, `the native dialog "${title}" to close`);
+      return;
+    } catch (e) {
+      if (attempt === 2) throw e;
+      xdo('windowfocus', '--sync', win);
+      xdo('key', '--clearmodifiers', 'Return');
+    }
+  }
 }
 
 /** Like waitUntil, for a probe that must be awaited. */
