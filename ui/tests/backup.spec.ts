@@ -149,7 +149,7 @@ test('restoring the same backup twice adds nothing the second time, and says so'
   // A file that is not a backup: refused in the backend's words, nothing restored.
   await page.evaluate(() => window.__mock.setDialog('open', '/home/you/contacts.vcf'));
   await restore();
-  const refused = page.locator('[data-error-kind=storage]');
+  const refused = page.locator(`[data-error-kind=${BACKUP.errors.notAHistory.kind}]`);
   await expect(refused).toContainText('Nothing was restored.');
   await expect(refused).toContainText(fill(BACKUP.errors.notAHistory, { path: '/home/you/contacts.vcf' }).message);
   await expect(page.getByTestId('restore-summary')).toHaveCount(0);

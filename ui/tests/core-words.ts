@@ -153,3 +153,36 @@ export function samplesFor(calls: CoreCalls, word: string): StatusSamples {
   const escaped = JSON.stringify(word).slice(1, -1);
   return JSON.parse(JSON.stringify(samples).split(placeholder).join(escaped)) as StatusSamples;
 }
+
+/** core-outreach.json: the words of the do-not-call list, the caller identity and scheduled
+ *  calls (`do_not_call.rs`, `identity.rs`, `schedule.rs`). Written by hand from those files
+ *  until `src-tauri/tests/ui_fixtures.rs` writes it. */
+export type CoreOutreach = {
+  doNotCall: {
+    /** `do_not_call::refusal`: `{number}` as displayed, `{why}` one of the two below. */
+    refusal: string;
+    whyWithReason: string;
+    whyWithoutReason: string;
+    maxReasonChars: number;
+    maxSkippedShown: number;
+    /** `Source::label`, by source. */
+    sourceLabels: Record<'call' | 'import' | 'typed', string>;
+    exportFileName: string;
+    /** `notANumber`: `phone::InvalidPhone::NotANumber`, for a row with no digits at all. */
+    importProblems: { noNumber: string; notANumber: string; duplicateInFile: string };
+    errors: Record<'reasonTooLong' | 'importNotText' | 'importNothing', ErrorTemplate>;
+  };
+  identity: {
+    who: { both: string; one: string };
+    sentence: { discloseAi: string; plain: string };
+    maxChars: number;
+    errors: Record<'tooLong', ErrorTemplate>;
+  };
+  schedule: {
+    /** `schedule::OVERDUE_NOTE`. */
+    overdueNote: string;
+    /** `schedule::GRACE`: a job later than this when found is overdue, not placed. */
+    graceMinutes: number;
+    errors: Record<'passed' | 'tooFar', ErrorTemplate>;
+  };
+};

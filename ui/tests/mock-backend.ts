@@ -19,6 +19,7 @@ import errorsJson from './fixtures/core-errors.json?raw';
 import phoneJson from './fixtures/core-phone.json?raw';
 import reviewJson from './fixtures/core-review.json?raw';
 import backupJson from './fixtures/core-backup.json?raw';
+import outreachJson from './fixtures/core-outreach.json?raw';
 import {
   fill,
   fillText,
@@ -26,6 +27,7 @@ import {
   type CoreApp,
   type CoreBackup,
   type CoreCalls,
+  type CoreOutreach,
   type CoreErrors,
   type CorePhone,
   type CoreReview,
@@ -34,6 +36,7 @@ import type {
   AppError,
   AppMode,
   BackupDone,
+  CallerIdentity,
   CallDetail,
   CallFilter,
   CallStatus,
@@ -43,6 +46,8 @@ import type {
   Contact,
   ContactsImported,
   DailyBackup,
+  DoNotCallEntry,
+  DoNotCallImported,
   ExportArgs,
   ExportDone,
   FollowUpItem,
@@ -53,8 +58,10 @@ import type {
   Overview,
   PhoneCheck,
   RestoreDone,
+  ScheduledCall,
   Settings,
   SkippedContact,
+  SkippedRow,
   StatusCount,
   StatusEvent,
   TagCount,
@@ -138,6 +145,16 @@ export type MockConfig = {
   /** Contact files on disk that the open dialog can pick, by path; `notText`: a file that is
    *  not UTF-8 text. Any other file picked (a backup, say) is not text either. */
   contactFiles?: Record<string, ContactFileEntry[] | 'notText'>;
+  /** Numbers on the do-not-call list (as typed, read in the default country). */
+  doNotCall?: { number: string; reason?: string; minutesAgo?: number; source?: 'call' | 'import' | 'typed' }[];
+  /** Do-not-call files on disk that the open dialog can pick, by path: each data row's number
+   *  and reason as the core's reader finds them (blank rows already left out). */
+  doNotCallFiles?: Record<string, { input: string; reason?: string }[] | 'notText'>;
+  /** The caller identity in force (default: none, the AI disclosure on). */
+  identity?: { name?: string; business?: string; discloseAi?: boolean };
+  /** Scheduled calls: due `inMinutes` after the backend's clock (negative: its time passed
+   *  while the app was closed, so it is overdue). */
+  scheduled?: { number: string; task: string; inMinutes: number; demo?: boolean }[];
 };
 
 type Invocation = { cmd: string; args: Record<string, unknown> };
@@ -195,6 +212,13 @@ export type MockApi = {
   setDialog: (which: 'save' | 'open', answer: string | null) => void;
   /** How many calls the history holds (the generated rows are not counted). */
   callCount: () => number;
+  /** The backend's clock moves on by `minutes` (follow-ups, scheduled calls). */
+  advanceClock: (minutes: number) => void;
+  /** What the running app's watch does every ~10 s: places the scheduled calls due (within the
+   *  grace), marks those later than that overdue, and sends `scheduled-changed` if any. */
+  runDue: () => void;
+  /** The scheduled jobs still waiting (overdue included). */
+  scheduledCount: () => number;
 };
 
 declare global {
@@ -213,6 +237,8 @@ const ERR = JSON.parse(errorsJson) as CoreErrors;
 const PHONE = JSON.parse(phoneJson) as CorePhone;
 const REVIEW = JSON.parse(reviewJson) as CoreReview;
 const BACKUP = JSON.parse(backupJson) as CoreBackup;
+const OUT = JSON.parse(outreachJson) as CoreOutreach;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 const MINUTE = 60_000;
 const DUPLICATE_WINDOW = APP.limits.duplicateWindowMinutes * MINUTE;
@@ -348,7 +374,7 @@ const usableKey = (key: string) => key.length > 0 && key.length <= 4096 && /^[\x
 
 export function installMockBackend(config: MockConfig) {
   // The backend's clock: the real one, or moved to `config.now` (and running from there).
-  const skew = config.now ? Date.parse(config.now) - Date.now() : 0;
+  let skew = config.now ? Date.parse(config.now) - Date.now() : 0;
   const clock = () => Date.now() + skew;
   const now = () => new Date(clock()).toISOString();
   const defaultRegion = config.defaultRegion ?? 'GB';
@@ -381,6 +407,19 @@ export function installMockBackend(config: MockConfig) {
   let confirmationPatch: Partial<Omit<Confirmation, 'token'>> | null = null;
   /** Calls placed elsewhere that a sync brings in. */
   const unsynced: SeedCall[] = [];
+
+  /** The do-not-call list, by E.164, in the order added. */
+  const dnc = new Map<string, { at: number; reason: string; source: 'call' | 'import' | 'typed'; callId: number | null }>();
+  /** The caller identity, as `CallerIdentity::cleaned` keeps it. */
+  let identity: Omit<CallerIdentity, 'sentence'> = {
+    name: config.identity?.name ?? null,
+    business: config.identity?.business ?? null,
+    discloseAi: config.identity?.discloseAi ?? true,
+  };
+  /** Scheduled jobs (waiting or overdue). */
+  type Job = { id: number; e164: string; task: string; demo: boolean; dueAt: number; overdue: boolean; note: string };
+  const jobs: Job[] = [];
+  let nextJob = 1;
 
   /** Names given to numbers, by E.164, and when each was given (ms). */
   const contacts = new Map<string, string>();
@@ -908,6 +947,141 @@ export function installMockBackend(config: MockConfig) {
     if (s.own.demo && !mode.demo) throw fill(ERR.demoEnded, { id: s.own.id });
   }
 
+  // ---- do-not-call list, caller identity, scheduled calls ----------------------------------
+
+  /** `do_not_call::day_label`: "3 Dec", with the year when not this year. */
+  function dayLabel(at: number): string {
+    const d = new Date(at);
+    const year = d.getFullYear() === new Date(clock()).getFullYear() ? '' : ` ${d.getFullYear()}`;
+    return `${d.getDate()} ${MONTHS[d.getMonth()]}${year}`;
+  }
+
+  /** `do_not_call::clean_reason`. */
+  function cleanReason(text: string): string {
+    const reason = plainLine(text);
+    if (chars(reason) > OUT.doNotCall.maxReasonChars) throw fill(OUT.doNotCall.errors.reasonTooLong, { n: chars(reason) });
+    return reason;
+  }
+
+  function dncEntry(e164: string): DoNotCallEntry {
+    const e = dnc.get(e164)!;
+    return {
+      phoneNumber: e164,
+      phoneDisplay: display(e164),
+      addedAt: new Date(e.at).toISOString(),
+      reason: e.reason || null,
+      sourceLabel: OUT.doNotCall.sourceLabels[e.source],
+      callId: e.callId,
+    };
+  }
+
+  function listDnc(number: string, reason: string, source: 'call' | 'import' | 'typed', callId: number | null, at = clock()) {
+    if (!dnc.has(number)) dnc.set(number, { at, reason, source, callId });
+  }
+
+  /** Refuses a number on the list (`Error::DoNotCall`): nothing is sent. */
+  function refuseListed(e164: string) {
+    const e = dnc.get(e164);
+    if (!e) return;
+    const day = dayLabel(e.at);
+    const why = e.reason
+      ? fillText(OUT.doNotCall.whyWithReason, { day, reason: e.reason })
+      : fillText(OUT.doNotCall.whyWithoutReason, { day });
+    throw { kind: 'doNotCall', message: fillText(OUT.doNotCall.refusal, { number: display(e164), why }) } satisfies AppError;
+  }
+
+  /** `do_not_call::read` of a file's rows, then `apply`. */
+  function importDnc(rows: { input: string; reason?: string }[], region: string | null): DoNotCallImported {
+    if (!rows.length) throw fill(OUT.doNotCall.errors.importNothing);
+    const firstRow = new Map<string, number>();
+    const skippedRows: SkippedRow[] = [];
+    const good: { e164: string; reason: string }[] = [];
+    rows.forEach((r, i) => {
+      const at = i + 1;
+      let problem: string | null = null;
+      let e164: string | null = null;
+      if (!r.input.trim()) problem = OUT.doNotCall.importProblems.noNumber;
+      else if (!/\p{Nd}/u.test(r.input)) problem = OUT.doNotCall.importProblems.notANumber;
+      else {
+        const check = checkPhone(r.input, region ?? defaultRegion);
+        if (!check.valid || !check.e164) problem = check.reason ?? '';
+        else if (firstRow.has(check.e164))
+          problem = fillText(OUT.doNotCall.importProblems.duplicateInFile, { earlier: firstRow.get(check.e164)! });
+        else e164 = check.e164;
+      }
+      if (problem !== null || !e164) skippedRows.push({ at, input: r.input, problem: problem ?? '' });
+      else {
+        firstRow.set(e164, at);
+        good.push({ e164, reason: [...plainLine(r.reason ?? '')].slice(0, OUT.doNotCall.maxReasonChars).join('') });
+      }
+    });
+    const out: DoNotCallImported = {
+      added: 0,
+      alreadyListed: 0,
+      skipped: skippedRows.length,
+      skippedRows: skippedRows.slice(0, OUT.doNotCall.maxSkippedShown),
+    };
+    for (const g of good) {
+      if (dnc.has(g.e164)) out.alreadyListed++;
+      else {
+        listDnc(g.e164, g.reason, 'import', null);
+        out.added++;
+      }
+    }
+    return out;
+  }
+
+  /** `CallerIdentity::sentence`. */
+  function sentence(): string | null {
+    const { name, business } = identity;
+    const who =
+      name && business
+        ? fillText(OUT.identity.who.both, { name, business })
+        : name || business
+          ? fillText(OUT.identity.who.one, { one: (name || business)! })
+          : null;
+    if (!who) return null;
+    return fillText(identity.discloseAi ? OUT.identity.sentence.discloseAi : OUT.identity.sentence.plain, { who });
+  }
+  const identityNow = (): CallerIdentity => ({ ...identity, sentence: sentence() });
+
+  function cleanIdentityPart(what: string, text: string | null): string | null {
+    if (text === null) return null;
+    const v = plainLine(text);
+    if (!v) return null;
+    if (chars(v) > OUT.identity.maxChars) throw fill(OUT.identity.errors.tooLong, { what, n: chars(v) });
+    return v;
+  }
+
+  function scheduledOf(j: Job): ScheduledCall {
+    return {
+      id: j.id,
+      phoneNumber: j.e164,
+      phoneDisplay: display(j.e164),
+      contactName: contacts.get(j.e164) ?? null,
+      task: j.task,
+      demo: j.demo,
+      dueAt: new Date(j.dueAt).toISOString(),
+      overdue: j.overdue,
+      note: j.note,
+    };
+  }
+
+  function findJob(id: number): Job {
+    const j = jobs.find((x) => x.id === id);
+    if (!j) throw { kind: 'notFound', message: `The mock backend has no scheduled call #${id}.` } satisfies AppError;
+    return j;
+  }
+
+  /** A scheduled job becomes a call, through the same path as a call placed by hand. */
+  function placeJob(j: Job): CallSummary {
+    refuseListed(j.e164);
+    jobs.splice(jobs.indexOf(j), 1);
+    const call = callOf(addCall({ number: j.e164, task: j.task, status: 'pending', demo: j.demo }));
+    queueMicrotask(() => emit('task-updated', { call }));
+    return call;
+  }
+
   function handle(cmd: string, args: Record<string, any>): unknown {
     switch (cmd) {
       case 'app_mode':
@@ -931,8 +1105,11 @@ export function installMockBackend(config: MockConfig) {
         if (!task) throw fill(ERR.emptyTask);
         const n = [...task].length;
         if (n > APP.limits.maxTaskChars) throw fill(ERR.longTask, { n });
+        refuseListed(check.e164);
+        const added = sentence();
+        const mission = added ? `${task}\n\n${added}` : task;
         if (!a.force) {
-          const dup = duplicateOf(check.e164, task);
+          const dup = duplicateOf(check.e164, mission);
           if (dup) throw duplicateError(dup);
         }
         const token = `tok_${++tokenSeq}_${Math.random().toString(16).slice(2)}`;
@@ -941,8 +1118,8 @@ export function installMockBackend(config: MockConfig) {
           e164: check.e164,
           international: check.international ?? check.e164,
           region: check.region,
-          task,
-          identitySentence: null,
+          task: mission,
+          identitySentence: added,
           demo: mode.demo,
           force: a.force,
           ...confirmationPatch,
@@ -956,6 +1133,7 @@ export function installMockBackend(config: MockConfig) {
         const c = tokens.get(token);
         tokens.delete(token);
         if (!c || c.expires <= clock() || c.demo !== mode.demo) throw fill(ERR.notConfirmed);
+        refuseListed(c.e164);
         if (!c.force) {
           const dup = duplicateOf(c.e164, c.task);
           if (dup) throw duplicateError(dup);
@@ -1197,6 +1375,77 @@ export function installMockBackend(config: MockConfig) {
         if (!file || file === 'notText') throw fill(BACKUP.errors.importNotText);
         return importContacts(file, (args.region as string | null) ?? null);
       }
+      case 'list_do_not_call':
+        return [...dnc.keys()].map(dncEntry).sort((a, b) => b.addedAt.localeCompare(a.addedAt));
+      case 'add_do_not_call': {
+        const e164 = e164Of(String(args.number ?? ''), (args.region as string | null) ?? null);
+        listDnc(e164, cleanReason(String(args.reason ?? '')), 'typed', null);
+        return dncEntry(e164);
+      }
+      case 'add_do_not_call_from_call': {
+        const s = find(Number(args.id), 'read');
+        listDnc(s.own.phoneNumber, cleanReason(String(args.reason ?? '')), 'call', s.own.id);
+        return dncEntry(s.own.phoneNumber);
+      }
+      case 'remove_do_not_call':
+        return dnc.delete(String(args.number ?? ''));
+      case 'import_do_not_call': {
+        const path = dialogs.open;
+        if (path === null) return null;
+        const file = config.doNotCallFiles?.[path];
+        if (!file || file === 'notText') throw fill(OUT.doNotCall.errors.importNotText);
+        return importDnc(file, (args.region as string | null) ?? null);
+      }
+      case 'export_do_not_call': {
+        const path = dialogs.save === undefined ? `/home/you/Documents/${OUT.doNotCall.exportFileName}` : dialogs.save;
+        return path;
+      }
+      case 'get_caller_identity':
+        return identityNow();
+      case 'set_caller_identity': {
+        const i = args.identity as CallerIdentity;
+        identity = {
+          name: cleanIdentityPart('name', i.name),
+          business: cleanIdentityPart('business name', i.business),
+          discloseAi: Boolean(i.discloseAi),
+        };
+        return identityNow();
+      }
+      case 'schedule_call': {
+        const token = String(args.token ?? '');
+        const c = tokens.get(token);
+        if (!c || c.expires <= clock() || c.demo !== mode.demo) {
+          tokens.delete(token);
+          throw fill(ERR.notConfirmed);
+        }
+        const at = String(args.at ?? '');
+        const due = Date.parse(at); // a local wall time, read as the core reads it
+        if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(at) || Number.isNaN(due))
+          throw { kind: 'invalidInput', message: `The mock backend cannot read the time "${at}".` } satisfies AppError;
+        if (due <= clock()) {
+          const d = new Date(due);
+          const utc = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+          throw fill(OUT.schedule.errors.passed, { at: utc });
+        }
+        if (due - clock() > 366 * 24 * 60 * MINUTE) throw fill(OUT.schedule.errors.tooFar);
+        refuseListed(c.e164);
+        tokens.delete(token);
+        const job: Job = { id: nextJob++, e164: c.e164, task: c.task, demo: c.demo, dueAt: due, overdue: false, note: '' };
+        jobs.push(job);
+        return scheduledOf(job);
+      }
+      case 'list_scheduled':
+        return [...jobs].sort((a, b) => a.dueAt - b.dueAt).map(scheduledOf);
+      case 'cancel_scheduled':
+      case 'drop_scheduled': {
+        const j = findJob(Number(args.id));
+        jobs.splice(jobs.indexOf(j), 1);
+        return null;
+      }
+      case 'place_scheduled_now': {
+        const j = findJob(Number(args.id));
+        return placeJob(j);
+      }
       case 'ui_ready':
         return null;
       default:
@@ -1234,6 +1483,23 @@ export function installMockBackend(config: MockConfig) {
     const day = dayOf(new Date(clock() - seed.daysAgo * 24 * 60 * MINUTE));
     daily.set(day, seededBackup({ minutesAgo: seed.daysAgo * 24 * 60, ...seed }, 100 + i));
   });
+
+  for (const d of config.doNotCall ?? [])
+    listDnc(e164Of(d.number, null), d.reason ?? '', d.source ?? 'typed', null, clock() - (d.minutesAgo ?? 0) * MINUTE);
+  for (const j of config.scheduled ?? []) {
+    const dueAt = clock() + j.inMinutes * MINUTE;
+    // Found at start: one more than the grace late was due while the app was closed.
+    const overdue = clock() - dueAt > OUT.schedule.graceMinutes * MINUTE;
+    jobs.push({
+      id: nextJob++,
+      e164: e164Of(j.number, null),
+      task: j.task,
+      demo: j.demo ?? mode.demo,
+      dueAt,
+      overdue,
+      note: overdue ? OUT.schedule.overdueNote : '',
+    });
+  }
 
   mockIPC(async (cmd, payload) => {
     const args = (payload ?? {}) as Record<string, any>;
@@ -1308,5 +1574,28 @@ export function installMockBackend(config: MockConfig) {
       dialogs[which] = answer;
     },
     callCount: () => store.length,
+    advanceClock(minutes) {
+      skew += minutes * MINUTE;
+    },
+    runDue() {
+      let changed = false;
+      for (const j of [...jobs].sort((a, b) => a.dueAt - b.dueAt)) {
+        if (j.overdue || j.dueAt > clock()) continue;
+        changed = true;
+        if (clock() - j.dueAt > OUT.schedule.graceMinutes * MINUTE) {
+          j.overdue = true;
+          j.note = OUT.schedule.overdueNote;
+        } else {
+          try {
+            placeJob(j);
+          } catch {
+            // A refusal (a listed number): the job is gone, its note says why.
+            jobs.splice(jobs.indexOf(j), 1);
+          }
+        }
+      }
+      if (changed) emit('scheduled-changed', null);
+    },
+    scheduledCount: () => jobs.length,
   };
 }

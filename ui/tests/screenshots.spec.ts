@@ -289,3 +289,83 @@ for (const scheme of ['light', 'dark'] as const) {
     await shot('29-narrow-contacts');
   });
 }
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`do-not-call, caller identity and scheduled screens (${scheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    const shot = async (name: string) => {
+      await atRest(page);
+      await page.screenshot({ path: `${dir}/${scheme}-${name}.png` });
+    };
+    await openApp(page, {
+      hasKey: true,
+      calls: sampleCalls(),
+      identity: { name: 'Sam Rivera', business: 'Rivera Plumbing' },
+      doNotCall: [
+        { number: '+44 20 7946 0555', reason: 'Asked not to be called again', minutesAgo: 60 * 24 * 3, source: 'call' },
+        { number: '+1 415 555 0100', minutesAgo: 60 * 24 * 40, source: 'import' },
+      ],
+      dialogs: { open: '/home/you/dnc.csv' },
+      doNotCallFiles: {
+        '/home/you/dnc.csv': [
+          { input: '+44 20 7946 0011', reason: 'complained' },
+          { input: '+442079460011' },
+          { input: '020 7946 09' },
+          { input: '<img src=x onerror=alert(document.domain)>' },
+        ],
+      },
+      scheduled: [
+        { number: '+44 20 7946 0321', task: 'Book a table for 2 on Saturday at 8pm', inMinutes: -180 },
+        { number: '+1 415 555 0142', task: 'Reschedule my dentist appointment to next week', inMinutes: 60 * 20 },
+        { number: '020 7946 0958', task: 'Ask whether the parcel can be left with a neighbour', inMinutes: 60 * 50, demo: true },
+      ],
+    });
+    const nav = page.getByRole('navigation');
+    await expect(page.getByTestId('overdue-banner')).toBeVisible();
+    await shot('30-overdue-banner');
+
+    await typeNumber(page, '020 7946 0958');
+    await page.getByLabel('What should the agent do?').fill('Book a table for 4 at 7pm tonight, under the name Sam.');
+    await page.getByRole('button', { name: 'Review call' }).click();
+    await expect(page.getByTestId('confirm-identity')).toBeVisible();
+    await shot('31-confirm-identity');
+    await page.getByRole('dialog').getByRole('button', { name: 'Schedule…' }).click();
+    await page.getByLabel('Place the call on').fill('2030-05-14T10:30');
+    await shot('32-confirm-schedule');
+    await page.keyboard.press('Escape');
+
+    await nav.getByRole('button', { name: 'Scheduled' }).click();
+    await expect(page.getByTestId('overdue-item')).toHaveCount(1);
+    await shot('33-scheduled');
+
+    await nav.getByRole('button', { name: 'Settings' }).click();
+    await expect(page.getByTestId('identity-sentence')).toBeVisible();
+    await page.getByTestId('caller-identity').scrollIntoViewIfNeeded();
+    await shot('34-settings-identity');
+    await page.getByRole('button', { name: 'Import CSV…' }).click();
+    await expect(page.getByTestId('dnc-skipped-row')).toHaveCount(3);
+    await page.getByTestId('do-not-call').scrollIntoViewIfNeeded();
+    await shot('35-settings-dnc');
+    await page.getByTestId('dnc-entry').first().getByRole('button', { name: /^Remove/ }).click();
+    await shot('36-dnc-remove-confirm');
+    await page.getByRole('button', { name: 'Keep it listed' }).click();
+
+    await nav.getByRole('button', { name: 'History' }).click();
+    await page.getByTestId('history-row').first().locator('.row-main').click();
+    await page.getByRole('button', { name: "Don't call this number again" }).click();
+    await page.getByRole('dialog').getByLabel('Reason (optional)').fill('Said they were not interested');
+    await shot('37-detail-dnc-ask');
+    await page.getByRole('dialog').getByRole('button', { name: "Don't call again" }).click();
+    await expect(page.getByTestId('detail-listed')).toBeVisible();
+    await shot('38-detail-listed');
+
+    await page.setViewportSize({ width: 640, height: 800 });
+    await nav.getByRole('button', { name: 'Scheduled' }).click();
+    await expect(page.getByTestId('overdue-item')).toHaveCount(1);
+    await shot('39-narrow-scheduled');
+    await nav.getByRole('button', { name: 'Settings' }).click();
+    await page.getByTestId('do-not-call').scrollIntoViewIfNeeded();
+    await expect(page.getByTestId('dnc-entry').first()).toBeVisible();
+    await shot('40-narrow-dnc');
+  });
+}

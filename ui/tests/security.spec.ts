@@ -187,6 +187,7 @@ test('XSS corpus renders as literal text everywhere', async ({ page }) => {
     'boot', 'app_mode', 'get_settings', 'list_history', 'sync_history', 'get_task', 'validate_phone',
     'confirm_call', 'place_call',
     'list_follow_ups', 'list_tags', 'list_contacts', // reads: the navigation's count, the filters' choices
+    'list_scheduled', 'list_do_not_call', // reads: the Scheduled badge, a call's do-not-call line
     'ui_ready', // the readiness signal the first screen always sends
   ]);
   const unexpected = (await commandNames(page)).filter((c) => !allowed.has(c));

@@ -7,8 +7,8 @@ import type { AppError, AppErrorKind } from './bindings';
 
 export type ErrorHandling = {
   headline: string;
-  /** Settings can fix it: the key field, or the other settings. */
-  settings?: 'key' | 'prefs';
+  /** Settings can fix it: the key field, the other settings, or the do-not-call list. */
+  settings?: 'key' | 'prefs' | 'doNotCall';
   /** The attempt was kept in history (`callId`): open that call rather than only saying so. */
   opensKeptCall?: boolean;
 };
@@ -35,7 +35,7 @@ const HANDLING: Record<AppErrorKind, ErrorHandling> = {
   invalidSettings: { headline: 'A setting needs a change.', settings: 'prefs' },
   invalidInput: { headline: 'That cannot be kept as it is.' },
   stoppedByUser: { headline: 'Stopped.' },
-  doNotCall: { headline: 'This number is on your do-not-call list. Nothing was sent.' },
+  doNotCall: { headline: 'This number is on your do-not-call list. Nothing was sent.', settings: 'doNotCall' },
   other: { headline: 'Something went wrong.' },
 };
 

@@ -15,7 +15,8 @@ export type View =
   | { name: 'report' }
   | { name: 'contacts' }
   | { name: 'contact'; phone: string }
-  | { name: 'settings'; focusKey?: boolean };
+  | { name: 'scheduled' }
+  | { name: 'settings'; focusKey?: boolean; section?: 'doNotCall' };
 
 export type Prefill = { number: string; task: string };
 
@@ -38,6 +39,11 @@ export const app = $state({
   filter: noFilter() as CallFilter,
   /** Follow-ups due today or overdue (the nav badge); null until first asked. */
   dueFollowUps: null as number | null,
+  /** Scheduled calls waiting (overdue included), and how many of them are overdue (the nav
+   *  badge and the start-up banner); null until first asked. */
+  scheduled: null as { waiting: number; overdue: number } | null,
+  /** Bumped on `scheduled-changed`: an open Scheduled list reads itself again. */
+  scheduledChanges: 0,
   /** Bumped when names or tags change on many calls at once: open lists read them again. */
   reviewEdits: 0,
   /** Bumped after each `syncHistory`: an open history list reloads what it shows. */
