@@ -537,21 +537,19 @@ pub async fn print_window(app: State<'_, Starting>) -> CmdResult<()> {
     })
 }
 
-/// Names numbers from a vCard or CSV file the user picks (numbers without a country code are
-/// read in `region`). `None` if the dialog was closed.
-#[tauri::command]
-#[specta::specta]
-pub async fn import_contacts(
-    app: State<'_, Starting>,
-    region: Option<String>,
-) -> CmdResult<Option<ContactsImported>> {
-    let state = app.get().await?;
+/// Asks for a file of `kind` and hands its bytes to `import` on a blocking thread. `None` if
+/// the dialog was closed; a file that cannot be read is an `InvalidInput` error naming it.
+async fn import_picked<T: Send + 'static>(
+    state: &crate::state::AppState,
+    kind: FileKind,
+    import: impl FnOnce(&missioncall_core::history::History, &[u8]) -> CmdResult<T> + Send + 'static,
+) -> CmdResult<Option<T>> {
     let host = state.host.clone();
-    let Some(path) = blocking(move || host.open_path(FileKind::Contacts)).await? else {
+    let Some(path) = blocking(move || host.open_path(kind)).await? else {
         return Ok(None);
     };
     let history = Arc::clone(state.history());
-    let done = blocking(move || -> CmdResult<ContactsImported> {
+    let done = blocking(move || -> CmdResult<T> {
         let bytes = std::fs::read(&path).map_err(|e| {
             AppError::new(
                 AppErrorKind::InvalidInput,
@@ -561,13 +559,28 @@ pub async fn import_contacts(
                 ),
             )
         })?;
-        let preview = missioncall_core::contacts_import::read_bytes(&bytes, region.as_deref())
-            .map_err(|e| AppError::new(AppErrorKind::InvalidInput, e.to_string()))?;
-        let applied = missioncall_core::contacts_import::apply(&history, &preview)?;
-        Ok(ContactsImported::new(&preview, &applied))
+        import(&history, &bytes)
     })
     .await??;
     Ok(Some(done))
+}
+
+/// Names numbers from a vCard or CSV file the user picks (numbers without a country code are
+/// read in `region`). `None` if the dialog was closed.
+#[tauri::command]
+#[specta::specta]
+pub async fn import_contacts(
+    app: State<'_, Starting>,
+    region: Option<String>,
+) -> CmdResult<Option<ContactsImported>> {
+    let state = app.get().await?;
+    import_picked(&state, FileKind::Contacts, move |history, bytes| {
+        let preview = missioncall_core::contacts_import::read_bytes(bytes, region.as_deref())
+            .map_err(|e| AppError::new(AppErrorKind::InvalidInput, e.to_string()))?;
+        let applied = missioncall_core::contacts_import::apply(history, &preview)?;
+        Ok(ContactsImported::new(&preview, &applied))
+    })
+    .await
 }
 
 // ----- Backups
@@ -728,28 +741,13 @@ pub async fn import_do_not_call(
     region: Option<String>,
 ) -> CmdResult<Option<DoNotCallImported>> {
     let state = app.get().await?;
-    let host = state.host.clone();
-    let Some(path) = blocking(move || host.open_path(FileKind::Csv)).await? else {
-        return Ok(None);
-    };
-    let history = Arc::clone(state.history());
-    let done = blocking(move || -> CmdResult<DoNotCallImported> {
-        let bytes = std::fs::read(&path).map_err(|e| {
-            AppError::new(
-                AppErrorKind::InvalidInput,
-                format!(
-                    "Could not read {} ({e}). Choose another file.",
-                    path.display()
-                ),
-            )
-        })?;
-        let preview = missioncall_core::do_not_call::read_bytes(&bytes, region.as_deref())
+    import_picked(&state, FileKind::Csv, move |history, bytes| {
+        let preview = missioncall_core::do_not_call::read_bytes(bytes, region.as_deref())
             .map_err(|e| AppError::new(AppErrorKind::InvalidInput, e.to_string()))?;
-        let imported = missioncall_core::do_not_call::apply(&history, &preview)?;
+        let imported = missioncall_core::do_not_call::apply(history, &preview)?;
         Ok(DoNotCallImported::new(&preview, &imported))
     })
-    .await??;
-    Ok(Some(done))
+    .await
 }
 
 /// Writes the list to a CSV file the user picks (its path; `None` if the dialog was closed).

@@ -891,7 +891,10 @@ fn a_demo_call_is_followed_to_the_end() {
     assert!(text.contains("table for two"), "{text}");
 
     let (kind, _) = h.err("get_task", json!({"id": 9999}));
-    assert_eq!(kind, "storage");
+    assert_eq!(
+        kind, "notFound",
+        "a call that is not there is not a storage failure"
+    );
 
     let mode = h.ok("stop_demo", json!({}));
     assert_eq!(mode["demo"], false);
