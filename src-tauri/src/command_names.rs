@@ -52,6 +52,8 @@ pub const COMMANDS: &[&str] = &[
     "export_do_not_call",
     "get_caller_identity",
     "set_caller_identity",
+    "get_calling_hours",
+    "set_calling_hours",
     "schedule_call",
     "list_scheduled",
     "cancel_scheduled",

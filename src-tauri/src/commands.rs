@@ -4,7 +4,7 @@
 use crate::dto::*;
 use crate::error::{AppError, AppErrorKind, CmdResult};
 use crate::state::{FileKind, Starting};
-use missioncall_core::calls::CallRequest;
+use missioncall_core::calls::{CallRequest, HoursChoice};
 use missioncall_core::export::many::{self as export_many, ExportError, ExportOptions, Format};
 use missioncall_core::history::HistoryFilter;
 use missioncall_core::review::FollowUp;
@@ -62,13 +62,70 @@ pub async fn confirm_call(
     Ok(c.into())
 }
 
-/// Places a call confirmed by `confirm_call` (its token works once).
+/// Places a call confirmed by `confirm_call` (its token works once). Outside the calling
+/// hours it is refused (`OutsideCallingHours`, the token still works) unless `anyway` says the
+/// user chose "call now anyway", which the call records.
 #[tauri::command]
 #[specta::specta]
-pub async fn place_call(app: State<'_, Starting>, token: String) -> CmdResult<CallSummary> {
+pub async fn place_call(
+    app: State<'_, Starting>,
+    token: String,
+    anyway: bool,
+) -> CmdResult<CallSummary> {
     let state = app.get().await?;
-    let rec = state.manager.place_confirmed(&token).await?;
+    let rec = state
+        .manager
+        .place_confirmed_with(&token, hours_choice(anyway))
+        .await?;
     Ok((&rec).into())
+}
+
+fn hours_choice(anyway: bool) -> HoursChoice {
+    if anyway {
+        HoursChoice::CallAnyway
+    } else {
+        HoursChoice::Respect
+    }
+}
+
+/// The calling hours, and the user's time zone.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_calling_hours(app: State<'_, Starting>) -> CmdResult<CallingHoursDto> {
+    let state = app.get().await?;
+    Ok(CallingHoursDto::new(&state.manager.hours_rule()))
+}
+
+/// Checks and saves the calling hours; every call from now on respects them.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_calling_hours(
+    app: State<'_, Starting>,
+    hours: CallingHoursDto,
+) -> CmdResult<CallingHoursDto> {
+    let state = app.get().await?;
+    let clock = |text: &str| {
+        chrono::NaiveTime::parse_from_str(text.trim(), "%H:%M").map_err(|_| {
+            AppError::new(
+                AppErrorKind::InvalidSettings,
+                format!("\"{text}\" is not a time of day. Write it as HH:MM, such as 08:00."),
+            )
+        })
+    };
+    let days: [bool; 7] = hours.days.as_slice().try_into().map_err(|_| {
+        AppError::new(
+            AppErrorKind::InvalidSettings,
+            "The calling hours need a yes or no for each of the seven days.",
+        )
+    })?;
+    state
+        .manager
+        .set_calling_hours(missioncall_core::callee_time::CallingHours {
+            days,
+            start: clock(&hours.start)?,
+            end: clock(&hours.end)?,
+        })?;
+    Ok(CallingHoursDto::new(&state.manager.hours_rule()))
 }
 
 #[tauri::command]
@@ -833,10 +890,14 @@ pub async fn schedule_call(
     app: State<'_, Starting>,
     token: String,
     at: String,
+    anyway: bool,
 ) -> CmdResult<ScheduledCall> {
     let state = app.get().await?;
     let due = local_moment(&at)?;
-    let job = state.manager.schedule_confirmed(&token, due).await?;
+    let job = state
+        .manager
+        .schedule_confirmed(&token, due, hours_choice(anyway))
+        .await?;
     Ok(scheduled_call(state.history(), &job))
 }
 

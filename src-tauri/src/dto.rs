@@ -216,11 +216,34 @@ pub struct Confirmation {
     pub demo: bool,
     /// True when this confirms a second identical call ("call anyway").
     pub force: bool,
+    /// The callee's local time and the calling hours ("It is 22:40 for them
+    /// (America/Chicago), outside your calling hours ..."); `None` when it cannot be told.
+    pub hours_sentence: Option<String>,
+    /// True when the call falls outside the calling hours: it is placed only with "call now
+    /// anyway", or scheduled.
+    pub outside_hours: bool,
+    /// The next allowed time, as local `YYYY-MM-DDTHH:MM` for `schedule_call` (when outside
+    /// the hours and one was found).
+    pub next_allowed_local: Option<String>,
 }
 
 impl From<CoreConfirmation> for Confirmation {
     fn from(c: CoreConfirmation) -> Self {
+        let outside_hours = c.hours.as_ref().is_some_and(|h| h.decision.needs_choice());
+        let next_allowed_local = c
+            .hours
+            .as_ref()
+            .and_then(|h| h.decision.next_allowed())
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%dT%H:%M")
+                    .to_string()
+            });
+        let hours_sentence = c.hours.map(|h| h.sentence);
         Confirmation {
+            hours_sentence,
+            outside_hours,
+            next_allowed_local,
             token: c.token,
             e164: c.phone.e164,
             international: c.phone.international,
@@ -267,6 +290,8 @@ pub struct CallDetail {
     pub turns: Vec<Turn>,
     pub timeline: Vec<StatusEvent>,
     pub likely_no_answer: bool,
+    /// Set when the user chose to call outside their calling hours: the sentence they saw.
+    pub outside_hours: Option<String>,
 }
 
 impl CallDetail {
@@ -295,6 +320,7 @@ impl CallDetail {
                 .collect(),
             timeline: timeline.iter().map(StatusEvent::from).collect(),
             likely_no_answer,
+            outside_hours: r.outside_hours.clone(),
         }
     }
 }
@@ -941,3 +967,34 @@ impl ScheduledCall {
 /// overdue): the window lists them again.
 #[derive(Clone, Debug, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct ScheduledChanged;
+
+/// The calling hours: when calls may ring, in the callee's local time.
+#[derive(Clone, Debug, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CallingHoursDto {
+    /// Monday first.
+    pub days: Vec<bool>,
+    /// `HH:MM`.
+    pub start: String,
+    /// `HH:MM` (after `start`).
+    pub end: String,
+    /// In words: "08:00–21:00, every day" (ignored when saving).
+    #[serde(default)]
+    pub summary: String,
+    /// The user's own time zone, as the times shown to them are given (ignored when saving).
+    #[serde(default)]
+    pub user_zone: String,
+}
+
+impl CallingHoursDto {
+    pub fn new(rule: &missioncall_core::callee_time::HoursRule) -> Self {
+        let h = &rule.hours;
+        CallingHoursDto {
+            days: h.days.to_vec(),
+            start: h.start.format("%H:%M").to_string(),
+            end: h.end.format("%H:%M").to_string(),
+            summary: h.to_string(),
+            user_zone: rule.user_zone.name().to_owned(),
+        }
+    }
+}

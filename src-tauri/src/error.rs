@@ -39,6 +39,10 @@ pub enum AppErrorKind {
     StoppedByUser,
     /// The number is on the do-not-call list: nothing was sent.
     DoNotCall,
+    /// Outside the user's calling hours in the callee's local time, and the user did not choose
+    /// to call anyway: nothing was sent (the confirmation still works, to schedule it or to
+    /// call anyway).
+    OutsideCallingHours,
     Other,
 }
 
@@ -132,6 +136,8 @@ impl From<CoreError> for AppError {
             }
             // A number on the do-not-call list: nothing was sent; the message says how to lift it.
             CoreError::DoNotCall { .. } => AppErrorKind::DoNotCall,
+            CoreError::OutsideCallingHours { .. } => AppErrorKind::OutsideCallingHours,
+            CoreError::InvalidCallingHours(_) => AppErrorKind::InvalidSettings,
             CoreError::ScheduleTime { .. } => AppErrorKind::InvalidInput,
             CoreError::ScheduledElsewhere { .. } => AppErrorKind::OtherOrigin,
         };

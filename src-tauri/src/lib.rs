@@ -70,6 +70,8 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             export_do_not_call,
             get_caller_identity,
             set_caller_identity,
+            get_calling_hours,
+            set_calling_hours,
             schedule_call,
             list_scheduled,
             cancel_scheduled,

@@ -300,7 +300,7 @@ impl Harness {
         let host = Arc::new(RecordingHost::default());
         let (path, secrets, h) = (dir.path().to_path_buf(), keychain.secrets(), host.clone());
         Harness::with_opener(dir, keychain, host, move || {
-            AppState::new(path, secrets, h, speed)
+            app_state(path, secrets, h, speed)
         })
     }
 
@@ -314,6 +314,8 @@ impl Harness {
         cfg.secrets = keychain.secrets();
         cfg.demo_speed = speed;
         cfg.tracker = Some(TrackerConfig::scaled(100.0));
+        // These tests run at any hour; a test of the calling hours turns them on in `setup`.
+        cfg.enforce_hours = false;
         setup(&mut cfg);
         let h = host.clone();
         Harness::with_opener(dir, keychain, host, move || AppState::with_config(cfg, h))
@@ -394,7 +396,10 @@ impl Harness {
         force: bool,
     ) -> Result<Value, Value> {
         let c = self.confirm(number, region, task, force)?;
-        self.call("place_call", json!({ "token": c["token"] }))
+        self.call(
+            "place_call",
+            json!({ "token": c["token"], "anyway": false }),
+        )
     }
 
     fn place(&self, number: &str, task: &str, force: bool) -> Result<Value, Value> {
@@ -705,7 +710,10 @@ fn first_run_without_a_key_asks_for_one() {
         .expect_err("confirmed with no key and no demo");
     assert_eq!(e["kind"], "noKey");
     assert_plain(e["message"].as_str().unwrap());
-    let (kind, _) = h.err("place_call", json!({"token": "0123456789abcdef"}));
+    let (kind, _) = h.err(
+        "place_call",
+        json!({ "token": "0123456789abcdef", "anyway": false }),
+    );
     assert_eq!(kind, "noKey");
     let e = h.err_json("cancel_task", json!({"id": 1}));
     assert!(e.get("callId").is_none(), "{e}");
@@ -736,7 +744,7 @@ fn commands_that_arrive_while_the_data_opens_wait_for_it() {
         let opened = opened.clone();
         move || {
             gate.recv().expect("the test opens the gate");
-            let state = AppState::new(path, secrets, h, SLOW);
+            let state = app_state(path, secrets, h, SLOW);
             opened.store(true, Ordering::SeqCst);
             state
         }
@@ -1259,6 +1267,7 @@ fn an_unknown_outcome_can_be_checked_or_dismissed() {
                 phone_region: Some("GB"),
                 task,
                 origin: &missioncall_core::call::Origin::Demo,
+                outside_hours: None,
             })
             .unwrap()
     };
@@ -1401,6 +1410,7 @@ fn a_done_notification_shows_the_first_line_of_the_summary() {
         tags: Vec::new(),
         contact_name: None,
         annotated_at: None,
+        outside_hours: None,
     };
     let text = missioncall_core::session::notification_text;
     let (title, body) = text(&rec(
@@ -1434,7 +1444,7 @@ fn place_call_needs_a_fresh_confirmation_and_uses_it_once() {
     h.ok("start_demo", json!({}));
     let refused = |token: &Value, why: &str| {
         let before = h.demo_sends();
-        let (kind, message) = h.err("place_call", json!({ "token": token }));
+        let (kind, message) = h.err("place_call", json!({ "token": token, "anyway": false }));
         assert_eq!(kind, "notConfirmed", "{why}: {message}");
         assert_plain(&message);
         assert_eq!(h.demo_sends(), before, "{why}: something was sent");
@@ -1451,7 +1461,10 @@ fn place_call_needs_a_fresh_confirmation_and_uses_it_once() {
     assert_eq!(first["task"], task);
     assert_eq!(first["demo"], true);
     assert_eq!(first["force"], false);
-    let placed = h.ok("place_call", json!({ "token": first["token"] }));
+    let placed = h.ok(
+        "place_call",
+        json!({ "token": first["token"], "anyway": false }),
+    );
     assert_eq!(status_of(&placed), PENDING);
     assert_eq!(h.demo_sends(), (1, 1));
     refused(&first["token"], "a token used once already");
@@ -1466,7 +1479,10 @@ fn place_call_needs_a_fresh_confirmation_and_uses_it_once() {
         .confirm(NUMBER, None, "Ask about the early delivery", false)
         .unwrap();
     clock.advance(chrono::Duration::minutes(4) + chrono::Duration::seconds(59));
-    h.ok("place_call", json!({ "token": in_time["token"] }));
+    h.ok(
+        "place_call",
+        json!({ "token": in_time["token"], "anyway": false }),
+    );
     assert_eq!(h.demo_sends(), (2, 2));
 
     // A second identical call needs its own "call anyway" confirmation: a plain one is refused
@@ -1475,19 +1491,28 @@ fn place_call_needs_a_fresh_confirmation_and_uses_it_once() {
     let task = "Ask whether the parcel arrived";
     let early = h.confirm(NUMBER, None, task, false).unwrap();
     let early_too = h.confirm(NUMBER, None, task, false).unwrap();
-    let one = h.ok("place_call", json!({ "token": early["token"] }));
+    let one = h.ok(
+        "place_call",
+        json!({ "token": early["token"], "anyway": false }),
+    );
     let dup = h
         .confirm(NUMBER, None, task, false)
         .expect_err("a duplicate was confirmed");
     assert_eq!(dup["kind"], "duplicate");
     assert_eq!(dup["callId"], one["id"]);
     let before = h.demo_sends();
-    let dup = h.err_json("place_call", json!({ "token": early_too["token"] }));
+    let dup = h.err_json(
+        "place_call",
+        json!({ "token": early_too["token"], "anyway": false }),
+    );
     assert_eq!(dup["kind"], "duplicate", "{dup}");
     assert_eq!(h.demo_sends(), before, "a duplicate was sent");
     let forced = h.confirm(NUMBER, None, task, true).unwrap();
     assert_eq!(forced["force"], true);
-    let two = h.ok("place_call", json!({ "token": forced["token"] }));
+    let two = h.ok(
+        "place_call",
+        json!({ "token": forced["token"], "anyway": false }),
+    );
     assert_ne!(id_of(&one), id_of(&two));
     assert_ne!(one["taskId"], two["taskId"]);
     refused(
@@ -2078,6 +2103,7 @@ fn follow_ups_already_due_at_start_are_announced_in_one_notification() {
                     phone_region: None,
                     task: "Ask about the invoice",
                     origin: &missioncall_core::call::Origin::Demo,
+                    outside_hours: None,
                 })
                 .unwrap();
             hist.mark_not_placed(id, "test").unwrap();
@@ -2096,7 +2122,7 @@ fn follow_ups_already_due_at_start_are_announced_in_one_notification() {
     let host = Arc::new(RecordingHost::default());
     let (path, secrets, rec) = (dir.path().to_path_buf(), keychain.secrets(), host.clone());
     let h = Harness::with_opener(dir, keychain, host, move || {
-        Ok(AppState::new(path, secrets, rec, SLOW)?.with_watch_timing(quick_watch()))
+        Ok(app_state(path, secrets, rec, SLOW)?.with_watch_timing(quick_watch()))
     });
     let notes = wait_until("the start-up notification of due follow-ups", || {
         let n: Vec<_> = h
@@ -2153,7 +2179,7 @@ fn a_backup_restores_into_an_empty_data_folder_once() {
     let host = Arc::new(RecordingHost::default());
     let (path, secrets, rec) = (dir.path().to_path_buf(), keychain.secrets(), host.clone());
     let h = Harness::with_opener(dir, keychain, host, move || {
-        Ok(AppState::new(path, secrets, rec, SLOW)?.with_watch_timing(quick_watch()))
+        Ok(app_state(path, secrets, rec, SLOW)?.with_watch_timing(quick_watch()))
     });
     h.ok("start_demo", json!({}));
     let id = id_of(&h.place(NUMBER, "Book a table for four", false).unwrap());
@@ -2286,7 +2312,10 @@ fn a_number_on_the_do_not_call_list_is_refused_and_the_identity_is_in_the_confir
         "{c}"
     );
     let placed = h
-        .call("place_call", json!({ "token": c["token"] }))
+        .call(
+            "place_call",
+            json!({ "token": c["token"], "anyway": false }),
+        )
         .unwrap();
     assert_eq!(
         placed["task"], c["task"],
@@ -2312,6 +2341,7 @@ fn a_scheduled_call_is_placed_once_by_the_running_app_when_due() {
         cfg.secrets = secrets;
         cfg.demo_speed = SLOW;
         cfg.clock = c;
+        cfg.enforce_hours = false;
         Ok(AppState::with_config(cfg, rec)?.with_watch_timing(quick_watch()))
     });
     h.ok("start_demo", json!({}));
@@ -2324,7 +2354,7 @@ fn a_scheduled_call_is_placed_once_by_the_running_app_when_due() {
         .to_string();
     let job = h.ok(
         "schedule_call",
-        json!({ "token": confirmation["token"], "at": at }),
+        json!({ "token": confirmation["token"], "at": at, "anyway": false }),
     );
     assert_eq!(job["overdue"], false);
     assert_eq!(
@@ -2333,11 +2363,14 @@ fn a_scheduled_call_is_placed_once_by_the_running_app_when_due() {
     );
     // The token was used: it cannot also place the call now.
     assert!(h
-        .call("place_call", json!({ "token": confirmation["token"] }))
+        .call(
+            "place_call",
+            json!({ "token": confirmation["token"], "anyway": false })
+        )
         .is_err());
     let (kind, _) = h.err(
         "schedule_call",
-        json!({ "token": "x", "at": "tomorrow-ish" }),
+        json!({ "token": "x", "at": "tomorrow-ish", "anyway": false }),
     );
     assert_eq!(kind, "invalidInput");
 
@@ -2377,4 +2410,122 @@ fn a_scheduled_call_is_placed_once_by_the_running_app_when_due() {
         (n >= looked + 3, n)
     });
     assert_eq!(creates(), 1);
+}
+
+/// `AppState::new` as `run()` calls it, but with the calling hours lifted: these tests run at
+/// any hour (the hours have their own tests, with a pinned clock).
+fn app_state(
+    path: PathBuf,
+    secrets: Secrets,
+    host: Arc<RecordingHost>,
+    speed: f64,
+) -> Result<AppState, AppError> {
+    let mut cfg = ManagerConfig::new(path);
+    cfg.secrets = secrets;
+    cfg.demo_speed = speed;
+    cfg.enforce_hours = false;
+    AppState::with_config(cfg, host)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13: calling hours in the confirmation, "call now anyway" recorded, the settings.
+
+#[test]
+fn outside_the_calling_hours_the_confirmation_says_so_and_only_call_anyway_places() {
+    // 22:30 in London, outside the default 08:00-21:00.
+    let clock = ManualClock::new(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 1, 13, 22, 30, 0)
+            .unwrap(),
+    );
+    let c = clock.clone();
+    let h = Harness::configured(SLOW, move |cfg| {
+        cfg.clock = c;
+        cfg.enforce_hours = true;
+        cfg.user_zone = Some("America/New_York".parse().unwrap());
+    });
+    h.ok("start_demo", json!({}));
+    let task = "Ask whether the bakery has rye bread";
+    let confirmation = h.confirm("020 7946 0958", Some("GB"), task, false).unwrap();
+    assert_eq!(confirmation["outsideHours"], true);
+    let sentence = confirmation["hoursSentence"].as_str().unwrap().to_owned();
+    assert!(
+        sentence.starts_with("It is 22:30 for them (Europe/London), outside your calling hours"),
+        "{sentence}"
+    );
+    assert!(
+        sentence.contains("03:00 on Wednesday 14 January for you (America/New_York)"),
+        "{sentence}"
+    );
+    // The next allowed time, as the local wall time `schedule_call` reads back.
+    let next = chrono::Utc.with_ymd_and_hms(2026, 1, 14, 8, 0, 0).unwrap();
+    assert_eq!(
+        confirmation["nextAllowedLocal"],
+        next.with_timezone(&chrono::Local)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    );
+
+    let (kind, message) = h.err(
+        "place_call",
+        json!({ "token": confirmation["token"], "anyway": false }),
+    );
+    assert_eq!(kind, "outsideCallingHours");
+    assert!(message.contains("Nothing was sent."), "{message}");
+    assert_plain(&message);
+    assert_eq!(h.demo_sends(), (0, 0), "nothing was sent");
+
+    // The same token, with the user's choice: placed once, and the call says so.
+    let placed = h.ok(
+        "place_call",
+        json!({ "token": confirmation["token"], "anyway": true }),
+    );
+    assert_eq!(h.demo_sends(), (1, 1));
+    let detail = h.ok("get_task", json!({ "id": placed["id"] }));
+    assert_eq!(detail["outsideHours"], sentence.as_str());
+}
+
+#[test]
+fn calling_hours_are_read_and_saved_through_commands_and_bad_ones_refused() {
+    let h = Harness::configured(SLOW, |cfg| {
+        cfg.user_zone = Some("Europe/Paris".parse().unwrap());
+    });
+    let hours = h.ok("get_calling_hours", json!({}));
+    assert_eq!(hours["start"], "08:00");
+    assert_eq!(hours["end"], "21:00");
+    assert_eq!(hours["summary"], "08:00–21:00, every day");
+    assert_eq!(hours["userZone"], "Europe/Paris");
+    let saved = h.ok(
+        "set_calling_hours",
+        json!({ "hours": { "days": [true, true, true, true, true, false, false], "start": "09:00", "end": "17:30" } }),
+    );
+    assert_eq!(saved["summary"], "09:00–17:30, Monday to Friday");
+    for (hours, words) in [
+        (
+            json!({ "days": vec![true; 7], "start": "18:00", "end": "09:00" }),
+            "must start before they end",
+        ),
+        (
+            json!({ "days": vec![false; 7], "start": "09:00", "end": "17:00" }),
+            "at least one day",
+        ),
+        (
+            json!({ "days": vec![true; 7], "start": "9am", "end": "17:00" }),
+            "is not a time of day",
+        ),
+        (
+            json!({ "days": vec![true; 3], "start": "09:00", "end": "17:00" }),
+            "each of the seven days",
+        ),
+    ] {
+        let (kind, message) = h.err("set_calling_hours", json!({ "hours": hours }));
+        assert_eq!(kind, "invalidSettings", "{message}");
+        assert!(message.contains(words), "{message}");
+        assert_plain(&message);
+    }
+    // Nothing changed by the refusals.
+    assert_eq!(
+        h.ok("get_calling_hours", json!({}))["summary"],
+        "09:00–17:30, Monday to Friday"
+    );
 }

@@ -186,6 +186,7 @@ fn record(status: CallStatus, task_id: Option<&str>) -> CallRecord {
         tags: Vec::new(),
         contact_name: None,
         annotated_at: None,
+        outside_hours: None,
     }
 }
 
@@ -309,6 +310,7 @@ fn attempt(history: &History, origin: &Origin) -> i64 {
             phone_region: Some("GB"),
             task: TASK,
             origin,
+            outside_hours: None,
         })
         .unwrap()
 }

@@ -25,6 +25,8 @@ for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.1; done
 export DISPLAY=":$disp" HOME="$work/home" MISSIONCALL_APP="$app"
 export MISSIONCALL_DATA_DIR="$work/data" MISSIONCALL_DEMO_SPEED="${MISSIONCALL_DEMO_SPEED:-2}"
 export NOTIFY_LOG="$work/notify.log" E2E_SHOTS="${E2E_SHOTS:-}"
+# The tests run at any hour; calling hours are tested in the core, the CLI and the UI tests.
+export MISSIONCALL_CALLING_HOURS="${MISSIONCALL_CALLING_HOURS:-off}"
 mkdir -p "$HOME" "$MISSIONCALL_DATA_DIR"
 unset WORKAPI_API_KEY MISSIONCALL_BASE_URL
 

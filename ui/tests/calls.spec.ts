@@ -67,7 +67,7 @@ test('place a call through the form', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Cancel call' })).toBeVisible();
 
   const placed = await invocations(page, 'place_call');
-  expect(placed).toEqual([{ token: expect.stringMatching(/^tok_/) }]);
+  expect(placed).toEqual([{ token: expect.stringMatching(/^tok_/), anyway: false }]);
 
   await page.getByRole('button', { name: 'Follow the call' }).click();
   await expect(page.getByRole('heading', { name: '+44 20 7946 0958' })).toBeVisible();

@@ -43,6 +43,7 @@ import type {
   CallSummary,
   ConfirmCallArgs,
   Confirmation,
+  CallingHoursDto,
   Contact,
   ContactsImported,
   DailyBackup,
@@ -405,6 +406,15 @@ export function installMockBackend(config: MockConfig) {
   const tokens = new Map<string, Confirmation & { expires: number }>();
   let tokenSeq = 0;
   let confirmationPatch: Partial<Omit<Confirmation, 'token'>> | null = null;
+  /** Calls placed outside the calling hours by "call now anyway": the sentence shown. */
+  const outsideHoursOf = new Map<number, string>();
+  let callingHours: CallingHoursDto = {
+    days: [true, true, true, true, true, true, true],
+    start: '08:00',
+    end: '21:00',
+    summary: '08:00–21:00, every day',
+    userZone: 'Europe/London',
+  };
   /** Calls placed elsewhere that a sync brings in. */
   const unsynced: SeedCall[] = [];
 
@@ -1122,6 +1132,9 @@ export function installMockBackend(config: MockConfig) {
           identitySentence: added,
           demo: mode.demo,
           force: a.force,
+          hoursSentence: null,
+          outsideHours: false,
+          nextAllowedLocal: null,
           ...confirmationPatch,
         };
         confirmationPatch = null;
@@ -1131,6 +1144,9 @@ export function installMockBackend(config: MockConfig) {
       case 'place_call': {
         const token = String(args.token ?? '');
         const c = tokens.get(token);
+        // Outside the calling hours without "call anyway": refused, and the token still works.
+        if (c && c.outsideHours && !args.anyway && c.expires > clock())
+          throw { kind: 'outsideCallingHours', message: `${c.hoursSentence} Nothing was sent. Schedule the call for an allowed time, or confirm that you want to call now anyway.` } satisfies AppError;
         tokens.delete(token);
         if (!c || c.expires <= clock() || c.demo !== mode.demo) throw fill(ERR.notConfirmed);
         refuseListed(c.e164);
@@ -1138,7 +1154,9 @@ export function installMockBackend(config: MockConfig) {
           const dup = duplicateOf(c.e164, c.task);
           if (dup) throw duplicateError(dup);
         }
-        return callOf(addCall({ number: c.e164, task: c.task, status: 'pending' }));
+        const placed = addCall({ number: c.e164, task: c.task, status: 'pending' });
+        if (c.outsideHours && args.anyway) outsideHoursOf.set(placed.own.id, c.hoursSentence ?? '');
+        return callOf(placed);
       }
       case 'get_task': {
         const id = Number(args.id);
@@ -1151,6 +1169,7 @@ export function installMockBackend(config: MockConfig) {
             turns: [],
             timeline: [{ status: call.status, label: call.statusLabel, seenAt: call.createdAt }],
             likelyNoAnswer: false,
+            outsideHours: null,
           } satisfies CallDetail;
         }
         const s = find(id, 'read');
@@ -1161,6 +1180,7 @@ export function installMockBackend(config: MockConfig) {
           turns: structuredClone(s.turns),
           timeline: structuredClone(s.timeline),
           likelyNoAnswer: s.likelyNoAnswer,
+          outsideHours: outsideHoursOf.get(s.own.id) ?? null,
         } satisfies CallDetail;
       }
       case 'cancel_task': {
@@ -1402,6 +1422,23 @@ export function installMockBackend(config: MockConfig) {
       }
       case 'get_caller_identity':
         return identityNow();
+      case 'get_calling_hours':
+        return { ...callingHours, days: [...callingHours.days] };
+      case 'set_calling_hours': {
+        const h = args.hours as CallingHoursDto;
+        if (!h.days.some(Boolean)) throw { kind: 'invalidSettings', message: 'Choose at least one day when calls may be placed.' } satisfies AppError;
+        if (!(h.start < h.end))
+          throw {
+            kind: 'invalidSettings',
+            message: `Calling hours must start before they end: ${h.start} to ${h.end} does not work. For example, choose 08:00 to 21:00.`,
+          } satisfies AppError;
+        const names = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+        const chosen = names.filter((_, i) => h.days[i]);
+        const weekdays = h.days.slice(0, 5).every(Boolean) && !h.days[5] && !h.days[6];
+        const when = chosen.length === 7 ? 'every day' : weekdays ? 'Monday to Friday' : chosen.join(', ');
+        callingHours = { days: [...h.days], start: h.start, end: h.end, summary: `${h.start}–${h.end}, ${when}`, userZone: callingHours.userZone };
+        return { ...callingHours, days: [...callingHours.days] };
+      }
       case 'set_caller_identity': {
         const i = args.identity as CallerIdentity;
         identity = {

@@ -307,3 +307,69 @@ test('scheduled-changed: a call the app placed when due leaves the list at once'
   await expect(page.getByTestId('scheduled-count')).toHaveCount(0);
   expect(await page.evaluate(() => window.__mock.callCount())).toBe(1);
 });
+
+/** What the core says outside the hours (`HoursDecision::sentence`, callee_time.rs). */
+const OUTSIDE =
+  'It is 21:40 for them (Europe/London), outside your calling hours (08:00–21:00, every day). The next allowed time is 08:00 on Wednesday 11 March for them (Europe/London), 08:00 on Wednesday 11 March for you (Europe/London).';
+const NEXT_LOCAL = '2026-03-11T08:00';
+
+async function reviewOutsideHours(page: Page) {
+  await page.evaluate(
+    ([sentence, next]) =>
+      window.__mock.patchNextConfirmation({ hoursSentence: sentence, outsideHours: true, nextAllowedLocal: next }),
+    [OUTSIDE, NEXT_LOCAL],
+  );
+  await review(page, '020 7946 0958');
+}
+
+test('outside the calling hours: the sentence, Enter schedules for the next allowed time, nothing is placed', async ({ page }) => {
+  await openApp(page, { hasKey: true, now: NOW });
+  await reviewOutsideHours(page);
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByTestId('confirm-outside-hours')).toContainText('Outside your calling hours');
+  await expect(dialog.getByTestId('confirm-outside-hours').locator('.user-text')).toHaveText(OUTSIDE);
+  // No plain "Place call" here: the safe choice is first and focused, calling is explicit.
+  await expect(dialog.getByRole('button', { name: 'Place call' })).toHaveCount(0);
+  await expect(dialog.getByTestId('schedule-next-allowed')).toBeFocused();
+  await expect(dialog.getByTestId('schedule-next-allowed')).toContainText('Schedule for');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('scheduled-done')).toContainText('scheduled for');
+  const sent = await invocations(page, 'schedule_call');
+  expect(sent).toEqual([expect.objectContaining({ at: NEXT_LOCAL, anyway: false })]);
+  expect(await invocations(page, 'place_call')).toEqual([]);
+});
+
+test('outside the calling hours: "Call now anyway" places it with the choice, and the call shows it', async ({ page }) => {
+  await openApp(page, { hasKey: true, now: NOW });
+  await reviewOutsideHours(page);
+  const dialog = page.getByRole('dialog');
+  await dialog.getByTestId('call-anyway-hours').click();
+  await expect(page.locator('dialog[open]')).toHaveCount(0);
+  const placed = await invocations(page, 'place_call');
+  expect(placed).toEqual([expect.objectContaining({ anyway: true })]);
+  await nav(page).getByRole('button', { name: 'History' }).click();
+  await page.getByTestId('history-row').first().locator('.row-main').click();
+  await expect(page.getByTestId('outside-hours-record')).toContainText('Called outside your calling hours, as you chose.');
+  await expect(page.getByTestId('outside-hours-record').locator('.user-text')).toHaveText(OUTSIDE);
+});
+
+test('calling hours in Settings: saved in the words of the backend, a window that ends before it starts refused', async ({ page }) => {
+  await openApp(page, { hasKey: true, now: NOW });
+  await nav(page).getByRole('button', { name: 'Settings' }).click();
+  const card = page.getByTestId('calling-hours');
+  await expect(card.getByTestId('hours-summary')).toContainText('08:00–21:00, every day');
+  await card.getByLabel('Saturday').uncheck();
+  await card.getByLabel('Sunday').uncheck();
+  await card.getByLabel('From').fill('09:00');
+  await card.getByLabel('Until').fill('17:30');
+  await card.getByRole('button', { name: 'Save calling hours' }).click();
+  await expect(card.getByTestId('hours-summary')).toContainText('09:00–17:30, Monday to Friday');
+  expect(await invocations(page, 'set_calling_hours')).toEqual([
+    { hours: { days: [true, true, true, true, true, false, false], start: '09:00', end: '17:30', summary: '', userZone: '' } },
+  ]);
+
+  await card.getByLabel('From').fill('18:00');
+  await card.getByLabel('Until').fill('09:00');
+  await card.getByRole('button', { name: 'Save calling hours' }).click();
+  await expect(card.locator('[data-error-kind="invalidSettings"]')).toContainText('Calling hours must start before they end');
+});

@@ -72,6 +72,10 @@ pub enum Command {
         /// by `missioncall run-scheduled`.
         #[arg(long, value_name = "TIME", conflicts_with_all = ["wait", "force"])]
         at: Option<String>,
+        /// Place it even outside your calling hours in the callee's local time (see
+        /// `missioncall hours`); the call records that you chose to.
+        #[arg(long)]
+        anyway: bool,
     },
     /// Calls scheduled with `call --at`: list them, cancel one, or place or drop an overdue one.
     Scheduled {
@@ -135,6 +139,12 @@ pub enum Command {
     Identity {
         #[command(subcommand)]
         action: IdentityAction,
+    },
+    /// Calling hours: when calls may ring, in the callee's local time (default 08:00-21:00,
+    /// every day). A call outside them is placed only with --anyway.
+    Hours {
+        #[command(subcommand)]
+        action: HoursAction,
     },
     /// The tags on calls: list them, rename or delete one on every call.
     Tag {
@@ -316,6 +326,25 @@ pub enum IdentityAction {
     Show,
     /// Stop saying who calls are made for (nothing is added to missions).
     Clear,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HoursAction {
+    /// Show the calling hours.
+    Show,
+    /// Set the calling hours (replaces them).
+    Set {
+        /// The first minute calls may ring, HH:MM in the callee's local time.
+        #[arg(long, value_name = "HH:MM")]
+        from: String,
+        /// The minute calls stop, HH:MM (after --from; windows across midnight are not
+        /// supported).
+        #[arg(long, value_name = "HH:MM")]
+        to: String,
+        /// The days: "every", "weekdays", or names such as mon,tue,wed (default: every).
+        #[arg(long, value_name = "DAYS", default_value = "every")]
+        days: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -2,11 +2,13 @@
 //! `History::add_do_not_call` and its neighbours, `do_not_call::{read, apply, export_to_file}`
 //! and `Manager::set_caller_identity`; this file reads the arguments and prints.
 
-use crate::args::{DncAction, Global, IdentityAction};
+use crate::args::{DncAction, Global, HoursAction, IdentityAction};
 use crate::exit::{self, Failure};
 use crate::output::json_line;
 use crate::review::number;
 use crate::run::{manager, open_history, printable};
+use chrono::NaiveTime;
+use missioncall_core::callee_time::CallingHours;
 use missioncall_core::do_not_call::{self, Listing, Source};
 use missioncall_core::export::many::ExportError;
 use missioncall_core::identity::CallerIdentity;
@@ -210,4 +212,62 @@ pub fn identity(g: &Global, action: IdentityAction) -> Out {
     };
     show_identity(g, &id);
     Ok(exit::OK)
+}
+
+/// `missioncall hours show|set`.
+pub fn hours(g: &Global, action: HoursAction) -> Out {
+    let m = manager(g, false)?;
+    let hours = match action {
+        HoursAction::Show => m.hours_rule().hours,
+        HoursAction::Set { from, to, days } => {
+            let hours = CallingHours {
+                days: parse_days(&days)?,
+                start: parse_clock(&from, "--from")?,
+                end: parse_clock(&to, "--to")?,
+            };
+            m.set_calling_hours(hours)?.calling_hours
+        }
+    };
+    if g.json {
+        json_line(&hours);
+    } else {
+        println!("Calling hours: {hours}, in the callee's local time.");
+    }
+    Ok(exit::OK)
+}
+
+/// "08:00" (or "8:00") as a time of day.
+fn parse_clock(text: &str, flag: &str) -> Result<NaiveTime, Failure> {
+    NaiveTime::parse_from_str(text.trim(), "%H:%M").map_err(|_| {
+        Failure::new(
+            exit::USAGE,
+            format!("{flag} needs a time of day as HH:MM, such as 08:00 or 21:30; \"{text}\" is not one."),
+        )
+    })
+}
+
+/// "every", "weekdays", "weekend", or day names ("mon,tue" or "monday tuesday").
+fn parse_days(text: &str) -> Result<[bool; 7], Failure> {
+    const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let text = text.trim().to_ascii_lowercase();
+    match text.as_str() {
+        "every" | "all" | "everyday" | "every day" => return Ok([true; 7]),
+        "weekdays" => return Ok([true, true, true, true, true, false, false]),
+        "weekend" | "weekends" => return Ok([false, false, false, false, false, true, true]),
+        _ => {}
+    }
+    let mut days = [false; 7];
+    for word in text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        let Some(i) = NAMES.iter().position(|n| word.starts_with(n)) else {
+            return Err(Failure::new(
+                exit::USAGE,
+                format!("\"{word}\" is not a day. Use every, weekdays, weekend, or names such as mon,tue,wed."),
+            ));
+        };
+        days[i] = true;
+    }
+    Ok(days)
 }

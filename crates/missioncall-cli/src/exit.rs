@@ -51,6 +51,8 @@ impl From<CoreError> for Failure {
             | CoreError::InvalidTask { .. }
             | CoreError::Duplicate { .. }
             | CoreError::DoNotCall { .. }
+            | CoreError::OutsideCallingHours { .. }
+            | CoreError::InvalidCallingHours(_)
             | CoreError::InvalidIdentity { .. }
             | CoreError::NoKey
             | CoreError::NoTask { .. }
@@ -81,6 +83,10 @@ impl From<CoreError> for Failure {
             CoreError::Api(api) => api_message(api),
             // The core's wording is the app's ("confirm"); here the way is a flag.
             CoreError::Duplicate { .. } => format!("{e} Add --force to place it again."),
+            CoreError::OutsideCallingHours { sentence, .. } => format!(
+                "{sentence} Nothing was sent. Add --at TIME to schedule it for an allowed time, \
+                 or --anyway to call now all the same (the call records it)."
+            ),
             _ => e.to_string(),
         };
         Failure::new(code, message)

@@ -33,6 +33,9 @@ pub struct CallJson<'a> {
     pub follow_up: Option<String>,
     /// The name given to the number, or null.
     pub contact: Option<&'a str>,
+    /// When the user chose to call outside their calling hours: the sentence they saw; else
+    /// null.
+    pub outside_hours: Option<&'a str>,
 }
 
 impl<'a> From<&'a CallRecord> for CallJson<'a> {
@@ -59,6 +62,7 @@ impl<'a> From<&'a CallRecord> for CallJson<'a> {
             tags: &r.tags,
             follow_up: r.follow_up.map(|f| f.key()),
             contact: r.contact_name.as_deref(),
+            outside_hours: r.outside_hours.as_deref(),
         }
     }
 }

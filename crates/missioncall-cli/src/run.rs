@@ -4,7 +4,7 @@ use crate::args::{Cli, Command, Global, KeyAction};
 use crate::exit::{self, Failure};
 use crate::output::{call_detail, call_line, json_line, CallJson};
 use missioncall_core::call::{CallStatus, ServiceStatus, Tracking};
-use missioncall_core::calls::{self, CallRequest};
+use missioncall_core::calls::{self, CallRequest, HoursChoice};
 use missioncall_core::history::History;
 use missioncall_core::phone;
 use missioncall_core::secrets::KeySource;
@@ -34,7 +34,11 @@ pub async fn run(cli: Cli) -> Out {
             wait: _,
             force: _,
             at: Some(at),
-        } => crate::scheduled::schedule_call(&g, &number, &task, region.as_deref(), yes, &at).await,
+            anyway,
+        } => {
+            crate::scheduled::schedule_call(&g, &number, &task, region.as_deref(), yes, &at, anyway)
+                .await
+        }
         Command::Call {
             number,
             task,
@@ -43,7 +47,21 @@ pub async fn run(cli: Cli) -> Out {
             wait,
             force,
             at: None,
-        } => call(&g, &number, &task, region.as_deref(), yes, wait, force).await,
+            anyway,
+        } => {
+            let hours = if anyway {
+                HoursChoice::CallAnyway
+            } else {
+                HoursChoice::Respect
+            };
+            let req = CallRequest {
+                number: &number,
+                region: region.as_deref(),
+                task: &task,
+                force,
+            };
+            call(&g, &req, yes, wait, hours).await
+        }
         Command::Scheduled { action } => crate::scheduled::scheduled(&g, action).await,
         Command::RunScheduled => crate::scheduled::run_scheduled(&g).await,
         Command::Status { id } => status(&g, &id).await,
@@ -75,6 +93,7 @@ pub async fn run(cli: Cli) -> Out {
         Command::Contact { action } => crate::review::contact(&g, action),
         Command::Dnc { action } => crate::dnc::dnc(&g, action),
         Command::Identity { action } => crate::dnc::identity(&g, action),
+        Command::Hours { action } => crate::dnc::hours(&g, action),
         Command::Tag { action } => crate::review::tag(&g, action),
         Command::Export {
             format,
@@ -176,32 +195,18 @@ pub(crate) fn confirm(prompt: &str) -> Result<bool, Failure> {
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
 }
 
-async fn call(
-    g: &Global,
-    number: &str,
-    task: &str,
-    region: Option<&str>,
-    yes: bool,
-    wait: bool,
-    force: bool,
-) -> Out {
-    let req = CallRequest {
-        number,
-        region,
-        task,
-        force,
-    };
+async fn call(g: &Global, req: &CallRequest<'_>, yes: bool, wait: bool, hours: HoursChoice) -> Out {
     // Validate first: nothing is sent, and no key is needed, for invalid input or a number on
     // the do-not-call list.
-    calls::prepare(&req)?;
+    calls::prepare(req)?;
     let m = manager(g, wait)?;
-    m.prepare(&req)?;
+    m.prepare(req)?;
     m.use_real().await?;
     if m.session().await.is_none() {
         return Err(CoreError::NoKey.into());
     }
     // What is shown is the confirmation itself: the exact text that will be sent.
-    let c = m.confirm(&req).await?;
+    let c = m.confirm(req).await?;
     if !yes {
         let country = c
             .phone
@@ -216,13 +221,16 @@ async fn call(
             let label = if i == 0 { "  task: " } else { "        " };
             eprintln!("{label}{}", printable(line));
         }
+        if let Some(h) = &c.hours {
+            eprintln!("  {}", h.sentence);
+        }
         if !confirm("Place this call?")? {
             eprintln!("Not placed. Nothing was sent.");
             return Ok(exit::USAGE);
         }
     }
     let mut events = m.subscribe();
-    let record = m.place_confirmed(&c.token).await?;
+    let record = m.place_confirmed_with(&c.token, hours).await?;
     if g.json {
         json_line(&CallJson::from(&record));
     } else {

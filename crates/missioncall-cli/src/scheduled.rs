@@ -7,7 +7,7 @@ use crate::exit::{self, Failure};
 use crate::output::{json_line, CallJson};
 use crate::run::{confirm, manager, printable, real};
 use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
-use missioncall_core::calls::{self, CallRequest};
+use missioncall_core::calls::{self, CallRequest, HoursChoice};
 use missioncall_core::history::{CallRecord, JobState, ScheduledJob};
 use missioncall_core::schedule::{self, RunReport};
 use serde::Serialize;
@@ -93,6 +93,7 @@ pub async fn schedule_call(
     region: Option<&str>,
     yes: bool,
     at: &str,
+    anyway: bool,
 ) -> Out {
     let req = CallRequest {
         number,
@@ -119,7 +120,12 @@ pub async fn schedule_call(
             return Ok(exit::USAGE);
         }
     }
-    let job = m.schedule(&req, due_at).await?;
+    let choice = if anyway {
+        HoursChoice::CallAnyway
+    } else {
+        HoursChoice::Respect
+    };
+    let job = m.schedule(&req, due_at, choice).await?;
     if g.json {
         json_line(&JobJson::from(&job));
     } else {

@@ -377,6 +377,7 @@ fn bench_history(c: &mut Criterion) {
                     phone_region: Some("US"),
                     task: "Ask whether the blue bicycle is still for sale",
                     origin: &Origin::Service(ORIGIN.into()),
+                    outside_hours: None,
                 })
                 .unwrap(),
             )

@@ -265,6 +265,49 @@ pub fn decide_in(zones: &[Tz], now: DateTime<Utc>, hours: &CallingHours) -> Hour
     }
 }
 
+/// The calling hours in force and the user's own time zone (for the times shown to them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoursRule {
+    /// The window calls are allowed in, in the callee's local time.
+    pub hours: CallingHours,
+    /// The user's time zone.
+    pub user_zone: Tz,
+}
+
+/// What the confirmation shows of the calling hours for one call at one instant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoursCheck {
+    /// The decision.
+    pub decision: HoursDecision,
+    /// The sentence for the user ([`HoursDecision::sentence`]).
+    pub sentence: String,
+}
+
+impl HoursRule {
+    /// The rule with `hours` in the computer's own time zone ([`user_zone`]).
+    pub fn here(hours: CallingHours) -> HoursRule {
+        HoursRule {
+            hours,
+            user_zone: user_zone(),
+        }
+    }
+
+    /// The decision for a call to `number` at `at`, with its sentence.
+    pub fn check(&self, number: &PhoneNumber, at: DateTime<Utc>) -> HoursCheck {
+        let decision = decide_number(number, at, &self.hours);
+        let sentence = decision.sentence(&self.hours, self.user_zone);
+        HoursCheck { decision, sentence }
+    }
+}
+
+/// The computer's time zone (IANA name from the system), or UTC when it cannot be told.
+pub fn user_zone() -> Tz {
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| name.parse::<Tz>().ok())
+        .unwrap_or(Tz::UTC)
+}
+
 /// "22:40 for them (America/Chicago)", or with several zones "22:40 for them
 /// (America/Chicago) or 21:40 (America/Denver)"; zones showing the same wall clock share it.
 fn for_them(local: &[DateTime<Tz>], with_day: bool) -> String {

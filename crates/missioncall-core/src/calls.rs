@@ -19,10 +19,12 @@
 //! on calls of that origin and refuses the others with a plain reason.
 
 use crate::call::{CallStatus, Origin, ServiceStatus};
+use crate::callee_time::{HoursCheck, HoursRule};
 use crate::error::{Error, Result};
 use crate::history::{CallRecord, History, NewAttempt};
 use crate::identity::{self, CallerIdentity, SharedIdentity};
 use crate::phone::{self, PhoneNumber};
+use crate::shared::Shared;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -130,6 +132,20 @@ pub fn check_request(
     Ok(prepared)
 }
 
+/// The calling hours a [`Calls`] enforces, shared with the session manager (a change in
+/// Settings applies at once). `None`: no hours are enforced (a bare [`Calls`], in tests).
+pub type SharedHours = Shared<Option<HoursRule>>;
+
+/// What the user chose about their calling hours for one call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HoursChoice {
+    /// Place it only within the calling hours (refused outside them).
+    #[default]
+    Respect,
+    /// "Call now anyway": place it outside the hours; the call records the choice.
+    CallAnyway,
+}
+
 /// A confirmed call: exactly what will be sent, and the one-use token that sends it.
 #[derive(Clone, Debug)]
 pub struct Confirmation {
@@ -147,6 +163,10 @@ pub struct Confirmation {
     pub force: bool,
     /// When the token stops working.
     pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The callee's local time and the calling hours, at confirmation (`None` when no hours
+    /// are enforced). When its decision needs a choice, placing needs
+    /// [`HoursChoice::CallAnyway`], or the call is scheduled for an allowed time.
+    pub hours: Option<HoursCheck>,
 }
 
 /// Outstanding confirmations of one [`Calls`] (and so of one origin).
@@ -164,6 +184,7 @@ pub struct Calls {
     lost_ids_file: Option<PathBuf>,
     tokens: Arc<Tokens>,
     identity: SharedIdentity,
+    hours: SharedHours,
 }
 
 impl Calls {
@@ -176,6 +197,7 @@ impl Calls {
             lost_ids_file: None,
             tokens: Arc::default(),
             identity: SharedIdentity::default(),
+            hours: SharedHours::default(),
         }
     }
 
@@ -190,6 +212,46 @@ impl Calls {
     pub fn with_lost_ids_file(mut self, path: PathBuf) -> Self {
         self.lost_ids_file = Some(path);
         self
+    }
+
+    /// The calling hours every placement from now on respects unless the user chooses to
+    /// call anyway (the session manager shares its own).
+    pub fn with_hours(mut self, hours: SharedHours) -> Self {
+        self.hours = hours;
+        self
+    }
+
+    /// The calling hours for a call to `phone` at `at`; `None` when no hours are enforced.
+    pub fn hours_at(
+        &self,
+        phone: &PhoneNumber,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Option<HoursCheck> {
+        self.hours.get().map(|rule| rule.check(phone, at))
+    }
+
+    /// The calling hours' gate for a call to `phone` at `at`: `Ok(None)` within the hours (or
+    /// where they do not apply), `Ok(Some(sentence))` outside them when the user chose to call
+    /// anyway (the sentence is recorded on the call), else [`Error::OutsideCallingHours`].
+    pub(crate) fn hours_gate(
+        &self,
+        phone: &PhoneNumber,
+        at: chrono::DateTime<chrono::Utc>,
+        choice: HoursChoice,
+    ) -> Result<Option<String>> {
+        let Some(check) = self.hours_at(phone, at) else {
+            return Ok(None);
+        };
+        if !check.decision.needs_choice() {
+            return Ok(None);
+        }
+        match choice {
+            HoursChoice::CallAnyway => Ok(Some(check.sentence)),
+            HoursChoice::Respect => Err(Error::OutsideCallingHours {
+                next_allowed: check.decision.next_allowed(),
+                sentence: check.sentence,
+            }),
+        }
     }
 
     /// Who calls are made for: the identity whose sentence is added to every task confirmed
@@ -258,6 +320,11 @@ impl Calls {
             origin: self.origin.clone(),
             force: req.force,
             expires_at: now + ttl,
+            hours: None,
+        };
+        let c = Confirmation {
+            hours: self.hours_at(&c.phone, now),
+            ..c
         };
         let mut pending = self
             .tokens
@@ -285,6 +352,22 @@ impl Calls {
         Ok(())
     }
 
+    /// Reads a confirmation without using it up (it must be live and of this origin).
+    pub(crate) fn peek_confirmation(&self, token: &str) -> Result<Confirmation> {
+        let c = {
+            let pending = self
+                .tokens
+                .pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            pending.get(token).cloned()
+        };
+        match c {
+            Some(c) if c.expires_at > self.history.now() && c.origin == self.origin => Ok(c),
+            _ => Err(Error::NotConfirmed),
+        }
+    }
+
     /// Takes a confirmation: it works once, before it expires, at this origin only.
     pub(crate) fn take_confirmation(&self, token: &str) -> Result<Confirmation> {
         let c = {
@@ -307,8 +390,23 @@ impl Calls {
     /// Places a confirmed call: takes the token (it works once), records the attempt durably,
     /// sends ONE creation, and records the answer. The text sent is the confirmation's, as it
     /// was shown. A number put on the do-not-call list since the confirmation is refused
-    /// ([`Error::DoNotCall`]): no row, nothing sent.
+    /// ([`Error::DoNotCall`]): no row, nothing sent. Outside the calling hours it is refused
+    /// ([`Error::OutsideCallingHours`]) and the token still works, to schedule the call or to
+    /// place it with [`Calls::place_confirmed_with`] and [`HoursChoice::CallAnyway`].
     pub async fn place_confirmed(&self, token: &str) -> Result<CallRecord> {
+        self.place_confirmed_with(token, HoursChoice::Respect).await
+    }
+
+    /// [`Calls::place_confirmed`] with the user's choice about the calling hours, checked
+    /// again now (the confirmation may have waited): a call placed outside them because the
+    /// user chose to records the sentence they saw.
+    pub async fn place_confirmed_with(
+        &self,
+        token: &str,
+        choice: HoursChoice,
+    ) -> Result<CallRecord> {
+        let peeked = self.peek_confirmation(token)?;
+        let outside_hours = self.hours_gate(&peeked.phone, self.history.now(), choice)?;
         let c = self.take_confirmation(token)?;
         let prepared = Prepared {
             phone: c.phone,
@@ -322,6 +420,7 @@ impl Calls {
             phone_region: prepared.phone.region.as_deref(),
             task: &prepared.task,
             origin: &self.origin,
+            outside_hours: outside_hours.as_deref(),
         })?;
         self.send_attempt(id, &prepared).await
     }
@@ -356,8 +455,18 @@ impl Calls {
     /// Confirms and places in one step, for callers that asked the person themselves (the CLI
     /// asks on the terminal, or was given `--yes`).
     pub async fn place(&self, req: &CallRequest<'_>) -> Result<CallRecord> {
+        self.place_with(req, HoursChoice::Respect).await
+    }
+
+    /// [`Calls::place`] with the user's choice about the calling hours (the CLI's
+    /// `--anyway`).
+    pub async fn place_with(
+        &self,
+        req: &CallRequest<'_>,
+        choice: HoursChoice,
+    ) -> Result<CallRecord> {
         let c = self.confirm(req)?;
-        self.place_confirmed(&c.token).await
+        self.place_confirmed_with(&c.token, choice).await
     }
 
     /// Records a created task on its attempt row, insisting: the id is the only record of a

@@ -31,6 +31,20 @@ pub enum Error {
         reason: Option<String>,
     },
 
+    /// The call falls outside the user's calling hours in the callee's local time, and the user
+    /// did not choose to call anyway: nothing was sent.
+    #[error("{sentence} Nothing was sent. Schedule the call for an allowed time, or confirm that you want to call now anyway.")]
+    OutsideCallingHours {
+        /// What the confirmation says ([`crate::callee_time::HoursDecision::sentence`]).
+        sentence: String,
+        /// The next time the hours are open in all the number's zones, when there is one.
+        next_allowed: Option<chrono::DateTime<chrono::Utc>>,
+    },
+
+    /// The calling hours cannot be saved as given.
+    #[error("{0}")]
+    InvalidCallingHours(#[from] crate::callee_time::InvalidHours),
+
     /// The same number and task were sent a short while ago: nothing was sent this time.
     #[error("You asked for this same call {} (call #{existing_id}). Nothing was sent. To place it again anyway, confirm that you want a second call.", ago(*minutes))]
     Duplicate { existing_id: i64, minutes: i64 },

@@ -8,8 +8,6 @@
 //! a call: a mission too long to carry it is refused by the caller (see
 //! [`crate::calls::prepare_as`]), never sent without it.
 
-use std::sync::{Arc, RwLock};
-
 use serde::Serialize;
 
 /// The longest name or business accepted, in characters.
@@ -95,31 +93,7 @@ pub fn mission_text(task: &str, identity: &CallerIdentity) -> String {
 
 /// The identity in force, shared by the session manager and every [`crate::calls::Calls`] it
 /// builds, so that a change in Settings applies to the next confirmation at once.
-#[derive(Clone, Debug, Default)]
-pub struct SharedIdentity(Arc<RwLock<CallerIdentity>>);
-
-impl SharedIdentity {
-    /// A handle holding `identity`.
-    pub fn new(identity: CallerIdentity) -> Self {
-        SharedIdentity(Arc::new(RwLock::new(identity)))
-    }
-
-    /// The identity now.
-    pub fn get(&self) -> CallerIdentity {
-        self.0
-            .read()
-            .map(|i| i.clone())
-            .unwrap_or_else(|p| p.into_inner().clone())
-    }
-
-    /// Replaces the identity for every holder of this handle.
-    pub fn set(&self, identity: CallerIdentity) {
-        match self.0.write() {
-            Ok(mut i) => *i = identity,
-            Err(p) => *p.into_inner() = identity,
-        }
-    }
-}
+pub type SharedIdentity = crate::shared::Shared<CallerIdentity>;
 
 #[cfg(test)]
 mod tests {

@@ -23,6 +23,7 @@ pub mod schedule;
 pub mod secrets;
 pub mod session;
 pub mod settings;
+pub mod shared;
 pub mod tracker;
 pub mod transcript;
 

@@ -15,10 +15,10 @@
 //! ([`Calls::confirm_overdue`]) or drops it. This module must never place an overdue job by
 //! itself, never send a job to any origin but its own, and never sleep: callers pass the time.
 
-use crate::calls::{CallRequest, Calls, Prepared};
+use crate::calls::{CallRequest, Calls, HoursChoice, Prepared};
 use crate::error::{Error, Result};
 use crate::history::{CallRecord, HistoryError, JobState, NewJob, ScheduledJob};
-use crate::phone;
+use crate::phone::{self, PhoneNumber};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -86,7 +86,17 @@ fn is_refusal(e: &Error) -> bool {
             | Error::InvalidPhone(_)
             | Error::InvalidTask { .. }
             | Error::DoNotCall { .. }
+            | Error::OutsideCallingHours { .. }
     )
+}
+
+/// The calling hours' sentence about a scheduled time, said of that time ("At that time it
+/// will be 23:00 for them ..." rather than "It is ...").
+fn of_that_time(sentence: String) -> String {
+    match sentence.strip_prefix("It is ") {
+        Some(rest) => format!("At that time it will be {rest}"),
+        None => sentence,
+    }
 }
 
 impl Calls {
@@ -94,16 +104,41 @@ impl Calls {
     /// durably, placed by a runner when it falls due. For callers that asked the person
     /// themselves (the CLI); the app schedules a confirmed call ([`Calls::schedule_confirmed`]).
     pub fn schedule(&self, req: &CallRequest<'_>, due_at: DateTime<Utc>) -> Result<ScheduledJob> {
+        self.schedule_with(req, due_at, HoursChoice::Respect)
+    }
+
+    /// [`Calls::schedule`] with the user's choice about the calling hours at `due_at` (a time
+    /// outside them is refused unless the user chose [`HoursChoice::CallAnyway`]).
+    pub fn schedule_with(
+        &self,
+        req: &CallRequest<'_>,
+        due_at: DateTime<Utc>,
+        choice: HoursChoice,
+    ) -> Result<ScheduledJob> {
         // The task as it will be sent (with the caller identity's sentence), and a number on
         // the do-not-call list refused now as well as when it falls due.
         let prepared = crate::calls::check_request(self.history(), &self.identity(), req)?;
-        self.store_job(&prepared, due_at)
+        let outside_hours = self.scheduled_hours_gate(&prepared.phone, due_at, choice)?;
+        self.store_job(&prepared, due_at, outside_hours.as_deref())
     }
 
     /// Schedules a confirmed call (the token of [`Calls::confirm`], which works once) for
-    /// `due_at`: exactly the number, task and origin that were shown.
+    /// `due_at`: exactly the number, task and origin that were shown. A time outside the
+    /// calling hours is refused and the token still works.
     pub fn schedule_confirmed(&self, token: &str, due_at: DateTime<Utc>) -> Result<ScheduledJob> {
+        self.schedule_confirmed_with(token, due_at, HoursChoice::Respect)
+    }
+
+    /// [`Calls::schedule_confirmed`] with the user's choice about the calling hours.
+    pub fn schedule_confirmed_with(
+        &self,
+        token: &str,
+        due_at: DateTime<Utc>,
+        choice: HoursChoice,
+    ) -> Result<ScheduledJob> {
         check_time(due_at, self.history().now())?;
+        let peeked = self.peek_confirmation(token)?;
+        let outside_hours = self.scheduled_hours_gate(&peeked.phone, due_at, choice)?;
         let c = self.take_confirmation(token)?;
         self.store_job(
             &Prepared {
@@ -112,10 +147,36 @@ impl Calls {
                 identity_sentence: c.identity_sentence,
             },
             due_at,
+            outside_hours.as_deref(),
         )
     }
 
-    fn store_job(&self, prepared: &Prepared, due_at: DateTime<Utc>) -> Result<ScheduledJob> {
+    /// The calling hours' gate for a call at `due_at`, its sentence said of that time.
+    fn scheduled_hours_gate(
+        &self,
+        phone: &PhoneNumber,
+        due_at: DateTime<Utc>,
+        choice: HoursChoice,
+    ) -> Result<Option<String>> {
+        match self.hours_gate(phone, due_at, choice) {
+            Ok(note) => Ok(note.map(of_that_time)),
+            Err(Error::OutsideCallingHours {
+                sentence,
+                next_allowed,
+            }) => Err(Error::OutsideCallingHours {
+                sentence: of_that_time(sentence),
+                next_allowed,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn store_job(
+        &self,
+        prepared: &Prepared,
+        due_at: DateTime<Utc>,
+        outside_hours: Option<&str>,
+    ) -> Result<ScheduledJob> {
         check_time(due_at, self.history().now())?;
         Ok(self.history().schedule_job(&NewJob {
             phone_e164: &prepared.phone.e164,
@@ -123,6 +184,7 @@ impl Calls {
             task: &prepared.task,
             origin: self.origin(),
             due_at,
+            outside_hours,
         })?)
     }
 
@@ -160,6 +222,14 @@ impl Calls {
             identity_sentence: None,
         };
         self.admit(&prepared, false)?;
+        // The calling hours, now: a job the user scheduled outside them on purpose carries
+        // that choice; any other job is refused if the hours (or their settings) say no now.
+        let choice = if job.outside_hours.is_some() {
+            HoursChoice::CallAnyway
+        } else {
+            HoursChoice::Respect
+        };
+        self.hours_gate(&prepared.phone, self.history().now(), choice)?;
         let attempt = self.history().claim_job(job.id, job.state)?;
         Ok((attempt, prepared))
     }

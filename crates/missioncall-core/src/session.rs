@@ -10,10 +10,11 @@
 //! places a call by itself, and never hands the API key to anyone but the client.
 
 use crate::call::Origin;
-use crate::calls::{CallRequest, Calls, Confirmation, Prepared};
+use crate::calls::{CallRequest, Calls, Confirmation, HoursChoice, Prepared, SharedHours};
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
 
+use crate::callee_time::{CallingHours, HoursRule};
 use crate::history::{CallRecord, History, JobState, ScheduledJob};
 use crate::identity::{CallerIdentity, SharedIdentity};
 use crate::schedule::RunReport;
@@ -95,6 +96,12 @@ pub struct ManagerConfig {
     pub follow: bool,
     /// The tracker's timing; `None` = the default (scaled to the demo's speed in demo mode).
     pub tracker: Option<TrackerConfig>,
+    /// The user's time zone, for the times the calling hours show them; `None` = the
+    /// computer's own.
+    pub user_zone: Option<chrono_tz::Tz>,
+    /// Enforce the calling hours (default: yes, unless [`crate::settings::ENV_CALLING_HOURS`]
+    /// is `off`).
+    pub enforce_hours: bool,
 }
 
 impl ManagerConfig {
@@ -110,6 +117,8 @@ impl ManagerConfig {
             demo_speed: 1.0,
             follow: true,
             tracker: None,
+            user_zone: None,
+            enforce_hours: hours_enforced(),
         }
     }
 }
@@ -129,6 +138,12 @@ pub struct ModeInfo {
     pub first_run: bool,
 }
 
+/// Whether calling hours apply in this process by default: always, unless
+/// [`crate::settings::ENV_CALLING_HOURS`] is `off`.
+fn hours_enforced() -> bool {
+    std::env::var(crate::settings::ENV_CALLING_HOURS).map_or(true, |v| v.trim() != "off")
+}
+
 /// The session in use. Its tracker publishes on the manager's own channel.
 struct Active {
     session: Arc<Session>,
@@ -140,6 +155,7 @@ pub struct Manager {
     history: Arc<History>,
     settings: Mutex<Settings>,
     identity: SharedIdentity,
+    hours: SharedHours,
     active: tokio::sync::Mutex<Option<Active>>,
     events: broadcast::Sender<TrackerEvent>,
     has_key: AtomicBool,
@@ -165,10 +181,15 @@ impl Manager {
         let settings = Settings::load(&cfg.data_dir);
         let first_run = !cfg.data_dir.join(crate::settings::FILE_NAME).exists();
         let (events, _) = broadcast::channel(256);
+        let hours = SharedHours::new(cfg.enforce_hours.then(|| HoursRule {
+            hours: settings.calling_hours,
+            user_zone: cfg.user_zone.unwrap_or_else(crate::callee_time::user_zone),
+        }));
         Ok(Manager {
             cfg,
             history,
             identity: SharedIdentity::new(settings.caller_identity()),
+            hours,
             settings: Mutex::new(settings),
             active: tokio::sync::Mutex::new(None),
             events,
@@ -317,7 +338,8 @@ impl Manager {
                 };
                 Ok(Calls::real(self.history.clone(), self.client(key, url)?)
                     .with_lost_ids_file(self.lost_ids_file())
-                    .with_identity(self.identity.clone()))
+                    .with_identity(self.identity.clone())
+                    .with_hours(self.hours.clone()))
             }
         }
     }
@@ -340,6 +362,44 @@ impl Manager {
         Ok(checked)
     }
 
+    /// The calling hours and the user's time zone (as saved, also when
+    /// [`crate::settings::ENV_CALLING_HOURS`] lifts them for this process).
+    pub fn hours_rule(&self) -> HoursRule {
+        self.hours.get().unwrap_or_else(|| HoursRule {
+            hours: self.settings().calling_hours,
+            user_zone: self
+                .cfg
+                .user_zone
+                .unwrap_or_else(crate::callee_time::user_zone),
+        })
+    }
+
+    /// Whether the calling hours are enforced in this process.
+    pub fn hours_enforced(&self) -> bool {
+        self.hours.get().is_some()
+    }
+
+    /// Checks and saves the calling hours; every confirmation and placement from now on
+    /// respects them. Returns the settings as saved.
+    pub fn set_calling_hours(&self, hours: CallingHours) -> Result<Settings> {
+        let checked = Settings {
+            calling_hours: hours,
+            ..self.settings()
+        }
+        .validated()?;
+        checked.save(&self.cfg.data_dir)?;
+        if let Ok(mut s) = self.settings.lock() {
+            *s = checked.clone();
+        }
+        let zone = self.hours_rule().user_zone;
+        self.hours.set(self.cfg.enforce_hours.then_some(HoursRule {
+            hours: checked.calling_hours,
+            user_zone: zone,
+        }));
+        self.first_run.store(false, Ordering::Relaxed);
+        Ok(checked)
+    }
+
     /// Checks a call without a session and without sending anything: the number, the task as
     /// it will be sent (with the caller identity's sentence), and the do-not-call list. The
     /// CLI asks this before it needs a key; [`Manager::confirm`] checks it all again.
@@ -354,8 +414,18 @@ impl Manager {
 
     /// Places a confirmed call, announces it, and follows it.
     pub async fn place_confirmed(&self, token: &str) -> Result<CallRecord> {
+        self.place_confirmed_with(token, HoursChoice::Respect).await
+    }
+
+    /// [`Manager::place_confirmed`] with the user's choice about the calling hours ("call
+    /// now anyway" is recorded on the call).
+    pub async fn place_confirmed_with(
+        &self,
+        token: &str,
+        choice: HoursChoice,
+    ) -> Result<CallRecord> {
         let calls = self.current_calls().await?;
-        let rec = self.announce_result(calls.place_confirmed(token).await)?;
+        let rec = self.announce_result(calls.place_confirmed_with(token, choice).await)?;
         self.follow(&rec).await;
         Ok(rec)
     }
@@ -405,8 +475,11 @@ impl Manager {
         &self,
         req: &CallRequest<'_>,
         due_at: chrono::DateTime<chrono::Utc>,
+        choice: HoursChoice,
     ) -> Result<ScheduledJob> {
-        self.current_calls().await?.schedule(req, due_at)
+        self.current_calls()
+            .await?
+            .schedule_with(req, due_at, choice)
     }
 
     /// Schedules a confirmed call (the token of [`Manager::confirm`]) for `due_at`.
@@ -414,10 +487,11 @@ impl Manager {
         &self,
         token: &str,
         due_at: chrono::DateTime<chrono::Utc>,
+        choice: HoursChoice,
     ) -> Result<ScheduledJob> {
         self.current_calls()
             .await?
-            .schedule_confirmed(token, due_at)
+            .schedule_confirmed_with(token, due_at, choice)
     }
 
     /// The scheduled calls still to place: waiting, and overdue (waiting for the user),
@@ -637,7 +711,8 @@ impl Manager {
         let base = self.effective_base_url();
         let calls = Calls::real(self.history.clone(), self.client(key, &base)?)
             .with_lost_ids_file(self.lost_ids_file())
-            .with_identity(self.identity.clone());
+            .with_identity(self.identity.clone())
+            .with_hours(self.hours.clone());
         let tracker = self.cfg.follow.then(|| {
             Tracker::start_on(
                 calls.clone(),
@@ -671,7 +746,8 @@ impl Manager {
             .timeout(Duration::from_secs(10))
             .build()?;
         let calls = Calls::new(self.history.clone(), client, Origin::Demo)
-            .with_identity(self.identity.clone());
+            .with_identity(self.identity.clone())
+            .with_hours(self.hours.clone());
         let tracker = self.cfg.follow.then(|| {
             Tracker::start_on(
                 calls.clone(),

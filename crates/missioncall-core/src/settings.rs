@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 
 /// Overrides the stored service address.
 pub const ENV_BASE_URL: &str = "MISSIONCALL_BASE_URL";
+/// `off` lifts the calling hours for this process (scripts and tests that run at any hour);
+/// any other value, or none, keeps them.
+pub const ENV_CALLING_HOURS: &str = "MISSIONCALL_CALLING_HOURS";
 /// The settings file's name in the data folder.
 pub const FILE_NAME: &str = "settings.json";
 
@@ -150,6 +153,7 @@ impl Settings {
             .caller_identity()
             .cleaned()
             .map_err(|reason| Error::InvalidIdentity { reason })?;
+        self.calling_hours.validate()?;
         Ok(Settings {
             base_url: url.to_string(),
             default_region: region,

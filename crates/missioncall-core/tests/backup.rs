@@ -42,6 +42,7 @@ fn attempt(h: &History, phone: &str, task: &str) -> i64 {
         phone_region: None,
         task,
         origin: &Origin::Service("https://api.example.test/v1".into()),
+        outside_hours: None,
     })
     .unwrap()
 }

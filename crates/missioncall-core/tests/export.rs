@@ -33,6 +33,7 @@ fn call(h: &History, phone: &str, task: &str) -> i64 {
         phone_region: Some("US"),
         task,
         origin: &Origin::Demo,
+        outside_hours: None,
     })
     .unwrap()
 }

@@ -38,6 +38,7 @@ fn attempt(h: &History, phone: &str, task: &str) -> i64 {
         phone_region: None,
         task,
         origin: &Origin::Service(ORIGIN.into()),
+        outside_hours: None,
     })
     .unwrap()
 }
@@ -155,6 +156,7 @@ fn full_lifecycle_with_timeline() {
             phone_region: Some("GB"),
             task: "Ask whether the pharmacy has my prescription ready",
             origin: &Origin::Service(ORIGIN.into()),
+            outside_hours: None,
         })
         .unwrap();
     let c = h.get(id).unwrap();
@@ -369,6 +371,7 @@ fn only_an_unfinished_demo_call_is_closed_as_demo_ended() {
             phone_region: None,
             task,
             origin: &Origin::Demo,
+            outside_hours: None,
         })
         .unwrap()
     };
@@ -571,6 +574,7 @@ fn filters_by_status_and_demo() {
             phone_region: Some("US"),
             task: "demo",
             origin: &Origin::Demo,
+            outside_hours: None,
         })
         .unwrap();
     h.record_status("t-2", &svc("completed"), None, None)

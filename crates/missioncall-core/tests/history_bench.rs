@@ -108,6 +108,7 @@ fn history_at_scale() {
             phone_region: Some("GB"),
             task: "Book a table",
             origin: &Origin::Service("https://x.test".into()),
+            outside_hours: None,
         };
         time("insert_attempt (synchronous=FULL)", 200, || {
             h.insert_attempt(&a).unwrap()

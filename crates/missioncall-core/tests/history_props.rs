@@ -16,6 +16,7 @@ fn seeded() -> (tempfile::TempDir, History) {
             phone_region: None,
             task,
             origin: &Origin::Service("https://x.test".into()),
+            outside_hours: None,
         })
         .unwrap();
     }

@@ -40,6 +40,7 @@ impl Book {
                 phone_region: None,
                 task: "Ask about the order",
                 origin: &Origin::Demo,
+                outside_hours: None,
             })
             .unwrap()
     }

@@ -35,6 +35,7 @@ fn attempt(h: &History, phone: &str, task: &str) -> i64 {
         phone_region: None,
         task,
         origin: &origin,
+        outside_hours: None,
     })
     .unwrap()
 }

@@ -443,6 +443,7 @@ async fn one_live_and_one_unknown_to_the_service(
             phone_region: None,
             task: "a task the service forgot",
             origin: calls.origin(),
+            outside_hours: None,
         })
         .unwrap();
     history
@@ -627,6 +628,7 @@ async fn a_task_the_service_does_not_know_is_asked_about_its_limit_of_times() {
             phone_region: None,
             task: "a task the service forgot",
             origin: calls.origin(),
+            outside_hours: None,
         })
         .unwrap();
     history
@@ -722,6 +724,7 @@ async fn an_odd_4xx_about_one_task_is_that_tasks_problem_not_the_networks() {
             phone_region: None,
             task: MISSION,
             origin: calls.origin(),
+            outside_hours: None,
         })
         .unwrap();
     history
@@ -758,6 +761,7 @@ async fn a_5xx_is_a_network_failure_not_one_tasks_problem() {
             phone_region: None,
             task: MISSION,
             origin: calls.origin(),
+            outside_hours: None,
         })
         .unwrap();
     history
@@ -860,6 +864,7 @@ async fn a_late_answer_after_a_429_does_not_end_the_pause() {
                 phone_region: None,
                 task: task_id,
                 origin: calls.origin(),
+                outside_hours: None,
             })
             .unwrap();
         history
@@ -966,6 +971,7 @@ async fn a_429_in_one_batch_of_polls_holds_the_next_batch() {
                 phone_region: None,
                 task: task_id,
                 origin: calls.origin(),
+                outside_hours: None,
             })
             .unwrap();
         history

@@ -21,8 +21,12 @@ export const commands = {
 	 *  the one-use token that `place_call` requires. Nothing is sent.
 	 */
 	confirmCall: (args: ConfirmCallArgs) => typedError<Confirmation, AppError>(__TAURI_INVOKE("confirm_call", { args })),
-	/**  Places a call confirmed by `confirm_call` (its token works once). */
-	placeCall: (token: string) => typedError<CallSummary, AppError>(__TAURI_INVOKE("place_call", { token })),
+	/**
+	 *  Places a call confirmed by `confirm_call` (its token works once). Outside the calling
+	 *  hours it is refused (`OutsideCallingHours`, the token still works) unless `anyway` says the
+	 *  user chose "call now anyway", which the call records.
+	 */
+	placeCall: (token: string, anyway: boolean) => typedError<CallSummary, AppError>(__TAURI_INVOKE("place_call", { token, anyway })),
 	getTask: (id: number) => typedError<CallDetail, AppError>(__TAURI_INVOKE("get_task", { id })),
 	/**  Cancels a call at its own origin (or says why it cannot). */
 	cancelTask: (id: number) => typedError<CallSummary, AppError>(__TAURI_INVOKE("cancel_task", { id })),
@@ -120,11 +124,15 @@ export const commands = {
 	getCallerIdentity: () => typedError<CallerIdentity, AppError>(__TAURI_INVOKE("get_caller_identity")),
 	/**  Saves the caller identity; the next confirmation shows the new sentence. */
 	setCallerIdentity: (identity: CallerIdentity) => typedError<CallerIdentity, AppError>(__TAURI_INVOKE("set_caller_identity", { identity })),
+	/**  The calling hours, and the user's time zone. */
+	getCallingHours: () => typedError<CallingHoursDto, AppError>(__TAURI_INVOKE("get_calling_hours")),
+	/**  Checks and saves the calling hours; every call from now on respects them. */
+	setCallingHours: (hours: CallingHoursDto) => typedError<CallingHoursDto, AppError>(__TAURI_INVOKE("set_calling_hours", { hours })),
 	/**
 	 *  Schedules a confirmed call (the token of `confirm_call`, which works once) for a local
 	 *  time (`YYYY-MM-DDTHH:MM`). Nothing is sent now; the running app places it once, when due.
 	 */
-	scheduleCall: (token: string, at: string) => typedError<ScheduledCall, AppError>(__TAURI_INVOKE("schedule_call", { token, at })),
+	scheduleCall: (token: string, at: string, anyway: boolean) => typedError<ScheduledCall, AppError>(__TAURI_INVOKE("schedule_call", { token, at, anyway })),
 	/**  The calls waiting to be placed, and those overdue (waiting for the user), soonest first. */
 	listScheduled: () => typedError<ScheduledCall[], AppError>(__TAURI_INVOKE("list_scheduled")),
 	/**  Cancels a scheduled call before it is placed. Nothing is sent. */
@@ -179,7 +187,13 @@ export type AppErrorKind = "invalidPhone" | "invalidTask" | "duplicate" | "noKey
 /**  A long task (an export) was stopped by the user: nothing was written. */
 "stoppedByUser" | 
 /**  The number is on the do-not-call list: nothing was sent. */
-"doNotCall" | "other";
+"doNotCall" | 
+/**
+ *  Outside the user's calling hours in the callee's local time, and the user did not choose
+ *  to call anyway: nothing was sent (the confirmation still works, to schedule it or to
+ *  call anyway).
+ */
+"outsideCallingHours" | "other";
 
 export type AppMode = {
 	demo: boolean,
@@ -214,6 +228,8 @@ export type CallDetail = {
 	turns: Turn[],
 	timeline: StatusEvent[],
 	likelyNoAnswer: boolean,
+	/**  Set when the user chose to call outside their calling hours: the sentence they saw. */
+	outsideHours: string | null,
 };
 
 /**  Which calls to show: every part that is set must match (none set: every call). */
@@ -298,6 +314,20 @@ export type CallerIdentity = {
 	sentence: string | null,
 };
 
+/**  The calling hours: when calls may ring, in the callee's local time. */
+export type CallingHoursDto = {
+	/**  Monday first. */
+	days: boolean[],
+	/**  `HH:MM`. */
+	start: string,
+	/**  `HH:MM` (after `start`). */
+	end: string,
+	/**  In words: "08:00–21:00, every day" (ignored when saving). */
+	summary?: string,
+	/**  The user's own time zone, as the times shown to them are given (ignored when saving). */
+	userZone?: string,
+};
+
 /**
  *  A call to confirm: checked by the backend, which answers with what will be sent and a
  *  one-use token. `force` confirms a second identical call after a duplicate warning.
@@ -325,6 +355,21 @@ export type Confirmation = {
 	demo: boolean,
 	/**  True when this confirms a second identical call ("call anyway"). */
 	force: boolean,
+	/**
+	 *  The callee's local time and the calling hours ("It is 22:40 for them
+	 *  (America/Chicago), outside your calling hours ..."); `None` when it cannot be told.
+	 */
+	hoursSentence: string | null,
+	/**
+	 *  True when the call falls outside the calling hours: it is placed only with "call now
+	 *  anyway", or scheduled.
+	 */
+	outsideHours: boolean,
+	/**
+	 *  The next allowed time, as local `YYYY-MM-DDTHH:MM` for `schedule_call` (when outside
+	 *  the hours and one was found).
+	 */
+	nextAllowedLocal: string | null,
 };
 
 /**  How the service can be reached. */

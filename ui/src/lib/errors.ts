@@ -36,6 +36,7 @@ const HANDLING: Record<AppErrorKind, ErrorHandling> = {
   invalidInput: { headline: 'That cannot be kept as it is.' },
   stoppedByUser: { headline: 'Stopped.' },
   doNotCall: { headline: 'This number is on your do-not-call list. Nothing was sent.', settings: 'doNotCall' },
+  outsideCallingHours: { headline: 'It is outside your calling hours where they are. Nothing was sent.' },
   other: { headline: 'Something went wrong.' },
 };
 

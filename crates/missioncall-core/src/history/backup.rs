@@ -511,11 +511,12 @@ struct Stored {
     note: String,
     follow_up_on: Option<String>,
     annotated_at: Option<i64>,
+    outside_hours: Option<String>,
 }
 
 const STORED: &str = "id, phone_e164, phone_region, task, created_at, updated_at, task_id, \
     task_number, local_state, service_status, tracking, error, transcript, summary, origin, demo, \
-    status_changed_at, last_checked_at, outcome, note, follow_up_on, annotated_at";
+    status_changed_at, last_checked_at, outcome, note, follow_up_on, annotated_at, outside_hours";
 
 impl Stored {
     fn read(r: &Row) -> rusqlite::Result<Stored> {
@@ -542,6 +543,7 @@ impl Stored {
             note: r.get(19)?,
             follow_up_on: r.get(20)?,
             annotated_at: r.get(21)?,
+            outside_hours: r.get(22)?,
         })
     }
 
@@ -696,9 +698,10 @@ fn insert_call(backup: &Connection, tx: &Connection, theirs: &Stored, now: i64) 
         "INSERT INTO calls (phone_e164, phone_region, phone_digits, task, created_at, updated_at, \
          task_id, task_number, local_state, service_status, tracking, error, transcript, summary, \
          origin, demo, status_changed_at, last_checked_at, attempt_owner, outcome, note, \
-         follow_up_on, annotated_at, contact_name) \
+         follow_up_on, annotated_at, contact_name, outside_hours) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-         NULL, ?19, ?20, ?21, ?22, COALESCE((SELECT name FROM contacts WHERE phone_e164 = ?1), ''))",
+         NULL, ?19, ?20, ?21, ?22, COALESCE((SELECT name FROM contacts WHERE phone_e164 = ?1), ''), \
+         ?23)",
     )?
     .execute(params![
         theirs.phone_e164,
@@ -723,6 +726,7 @@ fn insert_call(backup: &Connection, tx: &Connection, theirs: &Stored, now: i64) 
         theirs.note,
         theirs.follow_up_on,
         theirs.annotated_at,
+        theirs.outside_hours,
     ])?;
     let id = tx.last_insert_rowid();
     copy_timeline(backup, tx, theirs, id, now)?;

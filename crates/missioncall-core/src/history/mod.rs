@@ -75,6 +75,8 @@ pub struct NewAttempt<'a> {
     pub task: &'a str,
     /// Where the task is sent (the service's base URL, or the demo simulator).
     pub origin: &'a Origin,
+    /// When the user chose to call outside their calling hours: the sentence they saw.
+    pub outside_hours: Option<&'a str>,
 }
 
 /// One call in the history.
@@ -127,6 +129,9 @@ pub struct CallRecord {
     pub contact_name: Option<String>,
     /// When the user last changed the outcome, note, follow-up or tags.
     pub annotated_at: Option<DateTime<Utc>>,
+    /// Set when the user chose to call outside their calling hours: the sentence they saw
+    /// ("It is 22:40 for them (America/Chicago), outside your calling hours ...").
+    pub outside_hours: Option<String>,
 }
 
 fn origin_text<S: serde::Serializer>(o: &Origin, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -212,7 +217,7 @@ impl std::fmt::Debug for History {
 const COLUMNS: &str = "id, phone_e164, phone_region, task, created_at, updated_at, task_id, \
     task_number, local_state, service_status, tracking, error, transcript, summary, origin, demo, \
     status_changed_at, last_checked_at, attempt_owner, outcome, note, follow_up_on, tags_text, \
-    contact_name, annotated_at";
+    contact_name, annotated_at, outside_hours";
 
 impl History {
     /// Opens (creating if needed) the history file at `path`, sets it up and migrates it.
@@ -743,9 +748,9 @@ fn insert_attempt_in(
     tx.execute(
         "INSERT INTO calls (phone_e164, phone_region, phone_digits, task, created_at, \
          updated_at, local_state, origin, demo, status_changed_at, attempt_owner, \
-         contact_name, scheduled_id) \
+         contact_name, scheduled_id, outside_hours) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?5, ?9, \
-         COALESCE((SELECT name FROM contacts WHERE phone_e164 = ?1), ''), ?10)",
+         COALESCE((SELECT name FROM contacts WHERE phone_e164 = ?1), ''), ?10, ?11)",
         params![
             a.phone_e164,
             a.phone_region,
@@ -756,7 +761,8 @@ fn insert_attempt_in(
             a.origin.as_str(),
             a.origin.is_demo(),
             owner,
-            scheduled_id
+            scheduled_id,
+            a.outside_hours
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -1014,6 +1020,7 @@ fn record(r: &Row) -> rusqlite::Result<CallRecord> {
             .get::<_, Option<i64>>(24)?
             .map(|ms| to_time(24, ms))
             .transpose()?,
+        outside_hours: r.get(25)?,
     })
 }
 

@@ -48,6 +48,9 @@ pub struct ScheduledJob {
     pub attempt_id: Option<i64>,
     /// Why it is in its state, when that needs saying (empty otherwise).
     pub note: String,
+    /// Set when the user chose this time although it is outside their calling hours: the
+    /// sentence they saw. The call it becomes keeps it.
+    pub outside_hours: Option<String>,
 }
 
 /// A job to store: everything about it is fixed now.
@@ -63,10 +66,12 @@ pub struct NewJob<'a> {
     pub origin: &'a Origin,
     /// When.
     pub due_at: DateTime<Utc>,
+    /// When the user chose a time outside their calling hours: the sentence they saw.
+    pub outside_hours: Option<&'a str>,
 }
 
 const JOB_COLUMNS: &str = "id, phone_e164, phone_region, task, origin, due_at, created_at, \
-    updated_at, state, attempt_id, note";
+    updated_at, state, attempt_id, note, outside_hours";
 
 impl History {
     /// Stores a job, waiting for its time, and returns it. Nothing is sent.
@@ -75,7 +80,8 @@ impl History {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO scheduled_calls (phone_e164, phone_region, task, origin, due_at, \
-                 created_at, updated_at, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+                 created_at, updated_at, state, outside_hours) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)",
                 params![
                     j.phone_e164,
                     j.phone_region,
@@ -83,7 +89,8 @@ impl History {
                     j.origin.as_str(),
                     j.due_at.timestamp_millis(),
                     now,
-                    JobState::Waiting.key()
+                    JobState::Waiting.key(),
+                    j.outside_hours
                 ],
             )?;
             job_in(tx, tx.last_insert_rowid())
@@ -234,6 +241,7 @@ impl History {
                     phone_region: job.phone_region.as_deref(),
                     task: &job.task,
                     origin: &job.origin,
+                    outside_hours: job.outside_hours.as_deref(),
                 },
                 &owner,
                 now,
@@ -327,5 +335,6 @@ fn job_row(r: &Row) -> rusqlite::Result<ScheduledJob> {
         state,
         attempt_id: r.get(9)?,
         note: r.get(10)?,
+        outside_hours: r.get(11)?,
     })
 }
