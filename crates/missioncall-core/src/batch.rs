@@ -221,25 +221,38 @@ pub fn plan(
     let unknown = template.unknown();
     let unknown_reason = template::unknown_reason(&unknown, sheet.headers());
 
-    let mut readings: HashMap<&str, Reading> = HashMap::new();
+    let read_cell = |cell: &str| {
+        let number = numbers::read(cell, region);
+        let hours = number
+            .as_ref()
+            .ok()
+            .map(|n| callee_time::decide_number(n, opts.now, &opts.hours));
+        Reading {
+            number: number.map(|n| n.e164),
+            hours,
+        }
+    };
+    // Each distinct cell is read once, in sorted order: the numbers of one country come
+    // together, so a file that mixes countries does not thrash the phone crate's small regex
+    // cache (100 patterns) as it would in the file's order.
+    let mut distinct: Vec<&str> = sheet
+        .rows()
+        .iter()
+        .map(|cells| numbers::cleaned(cell(cells, phone_column.index)))
+        .collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut readings: HashMap<&str, Reading> =
+        distinct.into_iter().map(|c| (c, read_cell(c))).collect();
+
     let mut first_row: HashMap<String, usize> = HashMap::new();
     let mut rows = Vec::with_capacity(sheet.rows().len());
     for (i, cells) in sheet.rows().iter().enumerate() {
         let row = i + 1;
-        let input = cells.get(phone_column.index).map_or("", String::as_str);
-        let reading = readings
+        let input = cell(cells, phone_column.index);
+        let reading: &Reading = readings
             .entry(numbers::cleaned(input))
-            .or_insert_with_key(|cell| {
-                let number = numbers::read(cell, region);
-                let hours = number
-                    .as_ref()
-                    .ok()
-                    .map(|n| callee_time::decide_number(n, opts.now, &opts.hours));
-                Reading {
-                    number: number.map(|n| n.e164),
-                    hours,
-                }
-            });
+            .or_insert_with_key(|c| read_cell(c));
         let (task, template_problem) = match &unknown_reason {
             Some(reason) => (String::new(), Some(reason.clone())),
             None => mission(template.render(cells, sheet.headers()), &opts.identity),
@@ -292,6 +305,11 @@ pub fn plan(
         unknown_placeholders: unknown,
         rows,
     })
+}
+
+/// A row's cell in `column`; empty where the row has none.
+fn cell(cells: &[String], column: usize) -> &str {
+    cells.get(column).map_or("", String::as_str)
 }
 
 const DO_NOT_CALL: &str =
