@@ -360,13 +360,34 @@ pub(crate) fn find_column(headers: &[String], names: &[&str]) -> Option<usize> {
     headers.iter().position(|h| keys.contains(h))
 }
 
-/// The delimiter of the header line: the one of `,` `;` tab it has most of.
+/// The delimiter of the header line (the first line with more than separators and spaces):
+/// the one of `,` `;` tab it has most of outside quotes (on a tie, tab, then `;`).
 pub(crate) fn delimiter(text: &str) -> u8 {
-    let head = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    // Counts of `,` `;` and tab on the line so far.
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    let mut content = false;
+    for c in text.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                content = true;
+            }
+            _ if quoted => {}
+            '\n' | '\r' if content => break,
+            '\n' | '\r' => counts = [0; 3],
+            ',' => counts[0] += 1,
+            ';' => counts[1] += 1,
+            '\t' => counts[2] += 1,
+            _ => {}
+        }
+        content |= !c.is_whitespace() && c != ',' && c != ';';
+    }
     [b',', b';', b'\t']
         .into_iter()
-        .max_by_key(|d| head.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',')
+        .zip(counts)
+        .max_by_key(|&(_, n)| n)
+        .map_or(b',', |(d, _)| d)
 }
 
 fn csv_entries(text: &str) -> Result<Vec<Raw>, ImportError> {
@@ -484,6 +505,28 @@ BEGIN:VCARD\nVERSION:3.0\nFN:A very long name that is folded\n  across two lines
             read_bytes(b"Name,Phone\n\xff\xfe,1\n", None),
             Err(ImportError::NotText)
         );
+    }
+
+    #[test]
+    fn the_delimiter_is_the_header_lines_outside_quotes() {
+        assert_eq!(delimiter("Name,Phone\n"), b',');
+        assert_eq!(
+            delimiter("\n  \n\"Name, full\";\"Phone, mobile\";Notes\n"),
+            b';'
+        );
+        assert_eq!(
+            delimiter(";;;\n,,\nName,Phone"),
+            b',',
+            "a row of separators is blank"
+        );
+        assert_eq!(delimiter("\t\n\"a;b;c\"\tPhone\r\nx;y;z"), b'\t');
+        assert_eq!(delimiter("\"Name\nwith, a, newline\";Phone\n"), b';');
+        assert_eq!(
+            delimiter("Phone\n+1,2,3"),
+            b'\t',
+            "a lone column is not split"
+        );
+        assert_eq!(delimiter(""), b'\t');
     }
 
     #[test]

@@ -336,15 +336,17 @@ fn looks_like_a_number(cell: &str) -> bool {
             .any(|c| c.is_alphabetic() && c != 'E' && c != 'e')
 }
 
-/// Why a cell is a number a spreadsheet changed beyond repair (`4.15555E+10`: digits lost to
-/// scientific notation), or `None`.
+/// Why a cell is a number a spreadsheet changed beyond repair (`4.15555E+10`, or `4,15555E+10`
+/// with a decimal comma: digits lost to scientific notation), or `None`.
 pub(crate) fn spreadsheet_damage(cell: &str) -> Option<String> {
     let t = cell.trim();
     let (mantissa, exp) = t.split_once(['e', 'E'])?;
     let exp = exp.strip_prefix('+').unwrap_or(exp);
     let mantissa_ok = !mantissa.is_empty()
-        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && mantissa.chars().filter(|c| *c == '.').count() <= 1;
+        && mantissa
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        && mantissa.chars().filter(|c| *c == '.' || *c == ',').count() <= 1;
     if !mantissa_ok || exp.is_empty() || !exp.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
@@ -435,10 +437,17 @@ mod tests {
 
     #[test]
     fn scientific_notation_is_recognised_and_nothing_else() {
-        for bad in ["4.15555E+10", "4.15555e10", "1E+11"] {
+        for bad in ["4.15555E+10", "4.15555e10", "1E+11", "4,15555E+10"] {
             assert!(spreadsheet_damage(bad).is_some(), "{bad}");
         }
-        for fine in ["+14155552671", "0800 123 456", "E1", "4.1.5E+10", "12E+"] {
+        for fine in [
+            "+14155552671",
+            "0800 123 456",
+            "E1",
+            "4.1.5E+10",
+            "4,1.5E+10",
+            "12E+",
+        ] {
             assert!(spreadsheet_damage(fine).is_none(), "{fine}");
         }
     }

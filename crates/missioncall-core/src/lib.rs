@@ -3,9 +3,11 @@
 //! Phone numbers ([`phone`]), placing calls ([`calls`]), the local history ([`history`]), the
 //! tracker that follows live tasks ([`tracker`]), the API key in the keychain ([`secrets`]),
 //! transcripts ([`transcript`]), settings ([`settings`]), the do-not-call list
-//! ([`do_not_call`]), who calls are made for ([`identity`]), and the model of a call ([`call`]:
-//! status, tracking, origin). The desktop shell and the CLI are thin layers over this crate.
+//! ([`do_not_call`]), who calls are made for ([`identity`]), the dry run of batch calls from a
+//! CSV file ([`batch`]), and the model of a call ([`call`]: status, tracking, origin). The
+//! desktop shell and the CLI are thin layers over this crate.
 
+pub mod batch;
 pub mod call;
 pub mod callee_time;
 pub mod calls;

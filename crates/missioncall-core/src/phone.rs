@@ -32,6 +32,7 @@ use readings::{reading, resolve_region, strip_idd};
 use validate::{describe, why_invalid};
 
 pub use locale::region_from_locale;
+pub(crate) use names::name as region_name;
 
 /// Longest input we look at, in characters; anything longer is not a phone number.
 pub const MAX_INPUT_CHARS: usize = 250;
