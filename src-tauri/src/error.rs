@@ -119,6 +119,10 @@ impl From<CoreError> for AppError {
             CoreError::History(missioncall_core::history::HistoryError::NotFound(_)) => {
                 AppErrorKind::NotFound
             }
+            CoreError::History(
+                missioncall_core::history::HistoryError::BatchState { .. }
+                | missioncall_core::history::HistoryError::BatchNotFound(_),
+            ) => AppErrorKind::InvalidInput,
             CoreError::History(_) => AppErrorKind::Storage,
             CoreError::Secrets(missioncall_core::secrets::SecretsError::InvalidKey) => {
                 AppErrorKind::InvalidKey
@@ -138,6 +142,7 @@ impl From<CoreError> for AppError {
             CoreError::DoNotCall { .. } => AppErrorKind::DoNotCall,
             CoreError::OutsideCallingHours { .. } => AppErrorKind::OutsideCallingHours,
             CoreError::InvalidCallingHours(_) => AppErrorKind::InvalidSettings,
+            CoreError::BatchFile(_) | CoreError::InvalidBatch { .. } => AppErrorKind::InvalidInput,
             CoreError::ScheduleTime { .. } => AppErrorKind::InvalidInput,
             CoreError::ScheduledElsewhere { .. } => AppErrorKind::OtherOrigin,
         };
@@ -162,7 +167,9 @@ impl From<missioncall_core::history::HistoryError> for AppError {
             H::InvalidInput(_)
             | H::TagNotFound(_)
             | H::NotAHistory { .. }
-            | H::BackupTooNew { .. } => AppErrorKind::InvalidInput,
+            | H::BackupTooNew { .. }
+            | H::BatchState { .. }
+            | H::BatchNotFound(_) => AppErrorKind::InvalidInput,
             H::NotFound(_) => AppErrorKind::NotFound,
             _ => AppErrorKind::Storage,
         };

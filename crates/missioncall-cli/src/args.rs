@@ -77,6 +77,40 @@ pub enum Command {
         #[arg(long)]
         anyway: bool,
     },
+    /// Call every row of a CSV file: a dry run first (every row: the number as dialled, the
+    /// mission as sent, or why it would not be called), then, once you confirm the count, the
+    /// calls, at most --concurrency at once, in the foreground until the batch ends (Ctrl-C
+    /// pauses it; `missioncall batches resume ID` goes on).
+    Batch {
+        /// The CSV file (a header row; `,` `;` or tab; UTF-8 with or without BOM).
+        file: PathBuf,
+        /// The mission, with {{column}} placeholders filled from each row.
+        #[arg(long, value_name = "TEXT")]
+        template: String,
+        /// Country of numbers written without their country code (ISO code, e.g. US).
+        #[arg(long, value_name = "CC")]
+        region: Option<String>,
+        /// The column holding the numbers (default: guessed from headers like phone, mobile).
+        #[arg(long, value_name = "NAME")]
+        phone_column: Option<String>,
+        /// Only show what would happen to each row; nothing is stored or sent.
+        #[arg(long)]
+        dry_run: bool,
+        /// Judge calling hours and recent calls as if it were this time (RFC 3339); dry runs only.
+        #[arg(long, value_name = "RFC3339", requires = "dry_run")]
+        as_of: Option<String>,
+        /// How many calls may be going at once (1 to 3).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        concurrency: u8,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Batches of calls: list them, pause, resume or cancel one, export its results.
+    Batches {
+        #[command(subcommand)]
+        action: BatchesAction,
+    },
     /// Calls scheduled with `call --at`: list them, cancel one, or place or drop an overdue one.
     Scheduled {
         #[command(subcommand)]
@@ -326,6 +360,29 @@ pub enum IdentityAction {
     Show,
     /// Stop saying who calls are made for (nothing is added to missions).
     Clear,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BatchesAction {
+    /// Every batch, newest first, with where its rows stand.
+    List,
+    /// Stop placing a running batch's rows (its calls going on go on).
+    Pause { id: i64 },
+    /// Go on with a paused batch, in the foreground until it ends (Ctrl-C pauses it again).
+    Resume { id: i64 },
+    /// Cancel a batch: its rows not yet placed never will be; its calls still waiting are
+    /// cancelled at the service.
+    Cancel { id: i64 },
+    /// Write a batch's results (row, number, task id, status, outcome) as CSV.
+    Export {
+        id: i64,
+        /// The file to write (refused if it exists, unless --force).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

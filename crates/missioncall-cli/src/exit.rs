@@ -53,6 +53,8 @@ impl From<CoreError> for Failure {
             | CoreError::DoNotCall { .. }
             | CoreError::OutsideCallingHours { .. }
             | CoreError::InvalidCallingHours(_)
+            | CoreError::BatchFile(_)
+            | CoreError::InvalidBatch { .. }
             | CoreError::InvalidIdentity { .. }
             | CoreError::NoKey
             | CoreError::NoTask { .. }
@@ -72,7 +74,9 @@ impl From<CoreError> for Failure {
             CoreError::ScheduledElsewhere { .. } => REFUSED,
             CoreError::History(
                 missioncall_core::history::HistoryError::JobNotFound(_)
-                | missioncall_core::history::HistoryError::JobState { .. },
+                | missioncall_core::history::HistoryError::JobState { .. }
+                | missioncall_core::history::HistoryError::BatchNotFound(_)
+                | missioncall_core::history::HistoryError::BatchState { .. },
             ) => INVALID_INPUT,
             CoreError::History(_)
             | CoreError::Secrets(_)
@@ -125,7 +129,9 @@ impl From<missioncall_core::history::HistoryError> for Failure {
             | H::BackupRead { .. }
             | H::BackupOntoHistory { .. }
             | H::JobNotFound(_)
-            | H::JobState { .. } => INVALID_INPUT,
+            | H::JobState { .. }
+            | H::BatchNotFound(_)
+            | H::BatchState { .. } => INVALID_INPUT,
             _ => OTHER,
         };
         Failure::new(code, e.to_string())

@@ -6,6 +6,7 @@
 
 mod args;
 mod backup;
+mod batch;
 mod dnc;
 mod exit;
 mod output;

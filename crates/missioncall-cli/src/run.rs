@@ -64,6 +64,32 @@ pub async fn run(cli: Cli) -> Out {
         }
         Command::Scheduled { action } => crate::scheduled::scheduled(&g, action).await,
         Command::RunScheduled => crate::scheduled::run_scheduled(&g).await,
+        Command::Batch {
+            file,
+            template,
+            region,
+            phone_column,
+            dry_run,
+            as_of,
+            concurrency,
+            yes,
+        } => {
+            crate::batch::batch(
+                &g,
+                crate::batch::BatchArgs {
+                    file,
+                    template,
+                    region,
+                    phone_column,
+                    dry_run,
+                    as_of,
+                    concurrency,
+                    yes,
+                },
+            )
+            .await
+        }
+        Command::Batches { action } => crate::batch::batches(&g, action).await,
         Command::Status { id } => status(&g, &id).await,
         Command::Cancel { id } => cancel(&g, &id).await,
         Command::History {

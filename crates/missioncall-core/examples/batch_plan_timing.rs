@@ -80,6 +80,7 @@ fn main() {
         phone_column: None,
         now: Utc.with_ymd_and_hms(2025, 1, 14, 15, 0, 0).unwrap(),
         hours: CallingHours::default(),
+        apply_hours: true,
         identity: CallerIdentity {
             name: Some("Ada Okafor".into()),
             business: None,

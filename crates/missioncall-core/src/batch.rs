@@ -54,6 +54,9 @@ pub struct PlanOptions {
     pub now: DateTime<Utc>,
     /// The user's calling hours, in the callee's local time.
     pub hours: CallingHours,
+    /// Whether the calling hours apply (they are lifted for a process run with
+    /// `MISSIONCALL_CALLING_HOURS=off`); the callee's local time is shown either way.
+    pub apply_hours: bool,
     /// Who the calls are made for (its sentence is added to every mission).
     pub identity: CallerIdentity,
 }
@@ -88,6 +91,21 @@ pub enum Verdict {
     /// The mission for this row cannot be written (a placeholder with no column or an empty
     /// cell, or too long).
     TemplateError,
+}
+
+impl Verdict {
+    /// The word for the verdict, as in the dry run's JSON (`ok`, `invalid`, ...).
+    pub fn key(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Invalid => "invalid",
+            Verdict::DuplicateInFile => "duplicate_in_file",
+            Verdict::RecentDuplicate => "recent_duplicate",
+            Verdict::DoNotCall => "do_not_call",
+            Verdict::OutsideHours => "outside_hours",
+            Verdict::TemplateError => "template_error",
+        }
+    }
 }
 
 /// The column the numbers are read from.
@@ -287,6 +305,7 @@ pub fn plan(
                 } else if let Some(why) = reading
                     .hours
                     .as_ref()
+                    .filter(|_| opts.apply_hours)
                     .and_then(|h| outside_reason(h, &opts.hours))
                 {
                     planned.next_allowed = reading.hours.as_ref().and_then(|h| h.next_allowed());

@@ -586,6 +586,57 @@ impl JobState {
     }
 }
 
+/// Where a batch of calls stands (see `history/batches.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum BatchState {
+    /// Its rows are placed as they fall due, at most its concurrency at once.
+    Running,
+    /// Nothing more is placed until the user resumes it (calls already placed go on). A batch
+    /// found running when MissionCall starts is paused: it never resumes by itself.
+    Paused,
+    /// The user cancelled it: its rows not yet placed never will be.
+    Cancelled,
+    /// Every row was placed or refused, and none of its calls is still going.
+    Done,
+}
+
+impl BatchState {
+    /// Every state.
+    pub const ALL: [BatchState; 4] = [
+        BatchState::Running,
+        BatchState::Paused,
+        BatchState::Cancelled,
+        BatchState::Done,
+    ];
+
+    /// The word stored in the `state` column.
+    pub fn key(self) -> &'static str {
+        match self {
+            BatchState::Running => "running",
+            BatchState::Paused => "paused",
+            BatchState::Cancelled => "cancelled",
+            BatchState::Done => "done",
+        }
+    }
+
+    /// The state stored as `key`, if it is one.
+    pub fn from_key(key: &str) -> Option<BatchState> {
+        BatchState::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// In plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            BatchState::Running => "Running",
+            BatchState::Paused => "Paused",
+            BatchState::Cancelled => "Cancelled",
+            BatchState::Done => "Done",
+        }
+    }
+}
+
 /// SQL fragments that must name status words, built from this module's words so that the
 /// history's queries and its indexes cannot drift from the type.
 pub mod sql {
@@ -615,6 +666,16 @@ pub mod sql {
         format!(
             "local_state IS NULL AND service_status = '{}'",
             ServiceStatus::Completed.wire()
+        )
+    }
+
+    /// The condition of a call that holds one of its batch's slots: being sent, or followed
+    /// while the service has it.
+    pub fn occupying_condition() -> String {
+        format!(
+            "(local_state = '{}' OR ({}))",
+            LocalState::Sending.key(),
+            live_condition()
         )
     }
 

@@ -41,6 +41,14 @@ pub enum Error {
         next_allowed: Option<chrono::DateTime<chrono::Utc>>,
     },
 
+    /// A batch file could not be read or planned (see the inner error's message).
+    #[error("{0}")]
+    BatchFile(#[from] crate::batch::BatchError),
+
+    /// A batch cannot be started or changed as asked: nothing was started or sent.
+    #[error("{reason}")]
+    InvalidBatch { reason: String },
+
     /// The calling hours cannot be saved as given.
     #[error("{0}")]
     InvalidCallingHours(#[from] crate::callee_time::InvalidHours),

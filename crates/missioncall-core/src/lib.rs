@@ -8,6 +8,7 @@
 //! desktop shell and the CLI are thin layers over this crate.
 
 pub mod batch;
+pub mod batch_run;
 pub mod call;
 pub mod callee_time;
 pub mod calls;

@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::history::{CallRecord, HistoryError, JobState, NewJob, ScheduledJob};
 use crate::phone::{self, PhoneNumber};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// How late a runner may place a job. A job whose time passed less than this long ago is
@@ -47,6 +48,10 @@ pub struct RunReport {
     /// Jobs due now that could not be placed for a passing reason (the history was busy, ...),
     /// with the reason: still waiting, tried again on the next run.
     pub failed: Vec<(ScheduledJob, String)>,
+    /// Running batches whose process was gone: paused, waiting for the user to resume them.
+    pub paused_batches: Vec<crate::history::Batch>,
+    /// Batches that ended: every row placed or refused, and none of their calls still going.
+    pub finished_batches: Vec<crate::history::Batch>,
 }
 
 impl RunReport {
@@ -56,6 +61,8 @@ impl RunReport {
             && self.overdue.is_empty()
             && self.refused.is_empty()
             && self.failed.is_empty()
+            && self.paused_batches.is_empty()
+            && self.finished_batches.is_empty()
     }
 }
 
@@ -248,18 +255,41 @@ impl Calls {
     }
 
     /// Does what is due at `now`: waiting jobs (of any origin) more than [`GRACE`] late become
-    /// overdue and are not placed; waiting jobs of this origin due by `now` are placed, each
-    /// once. Jobs of other origins are left to their own runner.
+    /// overdue and are not placed; running batches whose process is gone are paused; waiting
+    /// jobs of this origin due by `now` are placed, each once: a batch's rows only by the
+    /// process running the batch, and only while fewer than its concurrency of its calls are
+    /// going. Jobs of other origins are left to their own runner.
     pub async fn run_due(&self, now: DateTime<Utc>) -> Result<RunReport> {
         let history = self.history();
         let grace = chrono::Duration::from_std(GRACE).unwrap_or_default();
         let mut report = RunReport {
             overdue: history.mark_overdue(now - grace, OVERDUE_NOTE)?,
+            paused_batches: history.pause_orphaned_batches(crate::batch_run::ORPHANED_NOTE)?,
             ..RunReport::default()
         };
+        // Free slots of each batch this process runs, read once per run.
+        let mut slots: HashMap<i64, u32> = HashMap::new();
         for job in history.due_jobs(now)? {
             if &job.origin != self.origin() {
                 continue;
+            }
+            if let Some(batch_id) = job.batch_id {
+                let free = match slots.get(&batch_id) {
+                    Some(free) => *free,
+                    None => {
+                        let b = history.batch(batch_id)?;
+                        let free = if history.runs_batch(&b)? {
+                            u32::from(b.concurrency).saturating_sub(b.counts.going)
+                        } else {
+                            0
+                        };
+                        slots.insert(batch_id, free);
+                        free
+                    }
+                };
+                if free == 0 {
+                    continue;
+                }
             }
             let (attempt, prepared) = match self.claim_scheduled(&job) {
                 Ok(claimed) => claimed,
@@ -268,6 +298,22 @@ impl Calls {
                     let now_job = history.job(job.id)?;
                     if now_job.state != JobState::Waiting {
                         // Another runner placed it, or the user cancelled it, meanwhile.
+                        continue;
+                    }
+                    // A batch's row that waited for a slot until the hours closed where the
+                    // callee is waits again, for their next allowed time.
+                    if let (
+                        Some(_),
+                        Error::OutsideCallingHours {
+                            next_allowed: Some(next),
+                            ..
+                        },
+                    ) = (job.batch_id, &e)
+                    {
+                        match history.postpone_job(job.id, *next) {
+                            Ok(_) | Err(HistoryError::JobState { .. }) => {}
+                            Err(other) => return Err(other.into()),
+                        }
                         continue;
                     }
                     if is_refusal(&e) {
@@ -283,6 +329,9 @@ impl Calls {
                     continue;
                 }
             };
+            if let Some(free) = job.batch_id.and_then(|b| slots.get_mut(&b)) {
+                *free = free.saturating_sub(1);
+            }
             // Claimed here: whatever the answer (a task, a refusal, an unknown outcome), the
             // call records it, and the job is placed for good.
             let call = match self.send_attempt(attempt, &prepared).await {
@@ -294,6 +343,7 @@ impl Calls {
             };
             report.placed.push((history.job(job.id)?, call));
         }
+        report.finished_batches = history.finish_batches()?;
         Ok(report)
     }
 }

@@ -494,6 +494,64 @@ impl Manager {
             .schedule_confirmed_with(token, due_at, choice)
     }
 
+    /// The dry run of a batch file (see [`crate::batch::plan`]): every row with what would be
+    /// sent and to whom, or why it would not be called, judged at `at` (now when `None`) with
+    /// the saved calling hours, the caller identity, the do-not-call list and the calls of the
+    /// last day. Nothing is stored or sent.
+    pub fn plan_batch(
+        &self,
+        bytes: &[u8],
+        template: &str,
+        region: Option<String>,
+        phone_column: Option<String>,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<crate::batch::Plan> {
+        let now = at.unwrap_or_else(|| self.cfg.clock.now());
+        let sheet = crate::batch::read_sheet(bytes)?;
+        let facts = crate::batch_run::facts(&self.history, now)?;
+        let region = region.or_else(|| self.settings().default_region);
+        Ok(crate::batch::plan(
+            &sheet,
+            template,
+            &crate::batch::PlanOptions {
+                region,
+                phone_column,
+                now,
+                hours: self.hours_rule().hours,
+                apply_hours: self.hours_enforced(),
+                identity: self.identity.get(),
+            },
+            &facts,
+        )?)
+    }
+
+    /// Starts a confirmed dry run as a batch of the session in use, run by this process (see
+    /// [`Calls::start_batch`]). Nothing is sent here: [`Manager::run_due`] places its rows.
+    pub async fn start_batch(
+        &self,
+        source: &str,
+        template: &str,
+        plan: &crate::batch::Plan,
+        concurrency: u8,
+    ) -> Result<crate::history::Batch> {
+        self.current_calls()
+            .await?
+            .start_batch(source, template, plan, concurrency)
+    }
+
+    /// Cancels a batch: its rows not yet placed never will be; its calls still going are
+    /// cancelled at the service where it allows it (when the batch belongs to the session in
+    /// use; otherwise they go on, and the batch says so).
+    pub async fn cancel_batch(&self, id: i64) -> Result<crate::history::Batch> {
+        let batch = self.history.batch(id)?;
+        if let Some(s) = self.session().await {
+            if s.calls.origin() == &batch.origin {
+                return s.calls.cancel_batch(id).await;
+            }
+        }
+        Ok(self.history.cancel_batch(id)?.0)
+    }
+
     /// The scheduled calls still to place: waiting, and overdue (waiting for the user),
     /// soonest first.
     pub fn scheduled(&self) -> Result<Vec<ScheduledJob>> {

@@ -19,6 +19,7 @@ fn opts(now: DateTime<Utc>) -> PlanOptions {
         phone_column: None,
         now,
         hours: CallingHours::default(),
+        apply_hours: true,
         identity: CallerIdentity::default(),
     }
 }

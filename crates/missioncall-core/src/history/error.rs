@@ -135,6 +135,21 @@ pub enum HistoryError {
     )]
     JobNotFound(i64),
 
+    /// No batch has this id.
+    #[error("there is no batch number {0}; it may have been made with another data folder.")]
+    BatchNotFound(i64),
+
+    /// The batch is not in a state that allows what was asked; nothing was changed.
+    #[error("batch {id} is {}, so it cannot be {wanted}; nothing was changed.", state.label().to_lowercase())]
+    BatchState {
+        /// The batch.
+        id: i64,
+        /// The state it is in.
+        state: crate::call::BatchState,
+        /// What was asked, as a past participle ("paused", "resumed", "called off").
+        wanted: &'static str,
+    },
+
     /// The scheduled call is not in a state that allows what was asked; nothing was changed.
     #[error("scheduled call {id} {}; nothing was changed and nothing was sent.", state.situation())]
     JobState {

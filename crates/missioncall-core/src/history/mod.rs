@@ -14,6 +14,7 @@
 //! `BEGIN IMMEDIATE` transaction and waits up to [`schema::BUSY_TIMEOUT`] for the others.
 
 pub mod backup;
+mod batches;
 mod do_not_call;
 mod error;
 mod overview;
@@ -38,6 +39,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 use serde::Serialize;
 
 pub use backup::{list_backups, BackupFile, BackupInfo, RestoreReport, BACKUP_DIR};
+pub use batches::{Batch, BatchCounts, BatchRow, NewBatch, NewBatchRow};
 pub use error::{HistoryError, Result};
 pub use overview::{week_of, OutcomeCount, Overview, StatusCount, WeekCount, MAX_WEEKS};
 pub use pages::{Pages, EXPORT_PAGE};
@@ -295,6 +297,18 @@ impl History {
         let owner = self.owner_id()?.to_owned();
         let now = self.now_ms();
         self.write(|tx| insert_attempt_in(tx, a, &owner, now, None))
+    }
+
+    /// The numbers (E.164) of every call made since `since`, of any origin.
+    pub fn numbers_called_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<std::collections::HashSet<String>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT DISTINCT phone_e164 FROM calls WHERE created_at >= ?1")?;
+        let rows = stmt.query_map([since.timestamp_millis()], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Records the service's answer to the create request: the task id, its number and status,

@@ -51,6 +51,8 @@ pub struct ScheduledJob {
     /// Set when the user chose this time although it is outside their calling hours: the
     /// sentence they saw. The call it becomes keeps it.
     pub outside_hours: Option<String>,
+    /// The batch it belongs to, for a row of a CSV batch.
+    pub batch_id: Option<i64>,
 }
 
 /// A job to store: everything about it is fixed now.
@@ -71,7 +73,7 @@ pub struct NewJob<'a> {
 }
 
 const JOB_COLUMNS: &str = "id, phone_e164, phone_region, task, origin, due_at, created_at, \
-    updated_at, state, attempt_id, note, outside_hours";
+    updated_at, state, attempt_id, note, outside_hours, batch_id";
 
 impl History {
     /// Stores a job, waiting for its time, and returns it. Nothing is sent.
@@ -119,7 +121,8 @@ impl History {
         }
     }
 
-    /// The jobs in any of `states`, soonest first.
+    /// The jobs in any of `states`, soonest first (the rows of batches are not among them:
+    /// see [`History::batch_rows`]).
     pub fn jobs(&self, states: &[JobState]) -> Result<Vec<ScheduledJob>> {
         if states.is_empty() {
             return Ok(Vec::new());
@@ -127,7 +130,7 @@ impl History {
         let marks = vec!["?"; states.len()].join(", ");
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM scheduled_calls WHERE state IN ({marks}) \
-             ORDER BY due_at, id"
+             AND batch_id IS NULL ORDER BY due_at, id"
         );
         let args: Vec<Value> = states
             .iter()
@@ -163,13 +166,16 @@ impl History {
     }
 
     /// Marks as overdue every waiting job due before `before` (their time passed while nothing
-    /// placed them), and returns them. They are not placed until the user says so.
+    /// placed them), and returns them. They are not placed until the user says so. Rows of a
+    /// batch are not: a batch waits for free slots, and one found running when MissionCall
+    /// starts is paused as a whole ([`History::pause_running_batches`]).
     pub fn mark_overdue(&self, before: DateTime<Utc>, note: &str) -> Result<Vec<ScheduledJob>> {
         let now = self.now_ms();
         self.write(|tx| {
             let ids: Vec<i64> = tx
                 .prepare_cached(
-                    "SELECT id FROM scheduled_calls WHERE state = ?1 AND due_at < ?2 ORDER BY due_at, id",
+                    "SELECT id FROM scheduled_calls WHERE state = ?1 AND due_at < ?2 \
+                     AND batch_id IS NULL ORDER BY due_at, id",
                 )?
                 .query_map(
                     params![JobState::Waiting.key(), before.timestamp_millis()],
@@ -188,6 +194,26 @@ impl History {
                 )?);
             }
             Ok(marked)
+        })
+    }
+
+    /// Moves a waiting job to a later time (a batch's row that fell outside the calling hours
+    /// while it waited for a slot). Nothing is sent.
+    pub fn postpone_job(&self, id: i64, due_at: DateTime<Utc>) -> Result<ScheduledJob> {
+        let now = self.now_ms();
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE scheduled_calls SET due_at = ?1, updated_at = ?2 WHERE id = ?3 AND state = ?4",
+                params![due_at.timestamp_millis(), now, id, JobState::Waiting.key()],
+            )?;
+            let job = job_in(tx, id)?;
+            if changed != 1 {
+                return Err(HistoryError::JobState {
+                    id,
+                    state: job.state,
+                });
+            }
+            Ok(job)
         })
     }
 
@@ -336,5 +362,6 @@ fn job_row(r: &Row) -> rusqlite::Result<ScheduledJob> {
         attempt_id: r.get(9)?,
         note: r.get(10)?,
         outside_hours: r.get(11)?,
+        batch_id: r.get(12)?,
     })
 }

@@ -20,7 +20,7 @@ pub const APPLICATION_ID: i32 = 0x4D43_4831;
 pub const BUSY_TIMEOUT: Duration = Duration::from_millis(5_000);
 
 /// The migrations, in order; the layout version after applying `MIGRATIONS[i]` is `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// The newest layout version this build understands.
 pub const SUPPORTED_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -55,6 +55,10 @@ const V6: &str = include_str!("migrations/v6.sql");
 /// Version 7: the record of a call placed (or scheduled) outside the calling hours because the
 /// user chose to; see the file.
 const V7: &str = include_str!("migrations/v7.sql");
+
+/// Version 8: batches of calls from a CSV file, each row placed at most once through a
+/// scheduled call; see the file.
+const V8: &str = include_str!("migrations/v8.sql");
 
 /// Opens the file, checks that it is (or can become) a history of a version we understand,
 /// sets the connection up (WAL, synchronous=FULL, foreign keys, busy timeout) and migrates it.
