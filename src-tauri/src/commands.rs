@@ -3,7 +3,7 @@
 
 use crate::dto::*;
 use crate::error::{AppError, AppErrorKind, CmdResult};
-use crate::state::{FileKind, Starting};
+use crate::state::{FileKind, PickedBatchFile, Starting};
 use missioncall_core::calls::{CallRequest, HoursChoice};
 use missioncall_core::export::many::{self as export_many, ExportError, ExportOptions, Format};
 use missioncall_core::history::HistoryFilter;
@@ -940,4 +940,211 @@ pub async fn place_scheduled_now(app: State<'_, Starting>, id: i64) -> CmdResult
     let state = app.get().await?;
     let rec = state.manager.confirm_scheduled(id).await?;
     Ok((&rec).into())
+}
+
+// ----- Batches
+
+/// Asks for a CSV file of numbers to call and reads it (on a blocking thread: a file of
+/// 10,000 rows is refused at once, with its count). `None` if the dialog was closed. The file
+/// stays with the backend; the window gets its token, headers and row count.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_batch_file(app: State<'_, Starting>) -> CmdResult<Option<BatchFile>> {
+    let state = app.get().await?;
+    let host = state.host.clone();
+    let Some(path) = blocking(move || host.open_path(FileKind::Batch)).await? else {
+        return Ok(None);
+    };
+    let (picked, file) = blocking(move || -> CmdResult<(PickedBatchFile, BatchFile)> {
+        let bytes = std::fs::read(&path).map_err(|e| {
+            AppError::new(
+                AppErrorKind::InvalidInput,
+                format!(
+                    "Could not read {}: {e}. Check that the file is still there and that you may read it.",
+                    path.display()
+                ),
+            )
+        })?;
+        let sheet = missioncall_core::batch::read_sheet(&bytes)
+            .map_err(|e| AppError::new(AppErrorKind::InvalidInput, e.to_string()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        let token = format!("{:032x}", rand::random::<u128>());
+        let guessed = missioncall_core::batch::guess_phone_column(sheet.headers())
+            .map(|i| sheet.headers()[i].clone());
+        let file = BatchFile {
+            token: token.clone(),
+            name: name.clone(),
+            headers: sheet.headers().to_vec(),
+            rows: u32::try_from(sheet.rows().len()).unwrap_or(u32::MAX),
+            guessed_phone_column: guessed,
+        };
+        Ok((
+            PickedBatchFile {
+                token,
+                name,
+                bytes: Arc::new(bytes),
+            },
+            file,
+        ))
+    })
+    .await??;
+    if let Ok(mut slot) = state.batch_file.lock() {
+        *slot = Some(picked);
+    }
+    Ok(Some(file))
+}
+
+fn picked_file(state: &crate::state::AppState, token: &str) -> CmdResult<PickedBatchFile> {
+    state
+        .batch_file
+        .lock()
+        .ok()
+        .and_then(|f| f.clone())
+        .filter(|f| f.token == token)
+        .ok_or_else(|| {
+            AppError::new(
+                AppErrorKind::InvalidInput,
+                "That file is no longer open here. Choose the CSV file again.",
+            )
+        })
+}
+
+async fn plan_of(
+    state: &crate::state::AppState,
+    args: &BatchArgs,
+) -> CmdResult<(PickedBatchFile, missioncall_core::batch::Plan)> {
+    let file = picked_file(state, &args.token)?;
+    let manager = state.manager.clone();
+    let (bytes, template) = (file.bytes.clone(), args.template.clone());
+    let (region, column) = (args.region.clone(), args.phone_column.clone());
+    let plan =
+        blocking(move || manager.plan_batch(&bytes, &template, region, column, None)).await??;
+    Ok((file, plan))
+}
+
+/// The dry run of the picked file: every row with the number as it will be dialled and the
+/// mission as it will be sent, or why it will not be called. Nothing is stored or sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn plan_batch(app: State<'_, Starting>, args: BatchArgs) -> CmdResult<BatchPlan> {
+    let state = app.get().await?;
+    let (_, plan) = plan_of(&state, &args).await?;
+    Ok(BatchPlan::new(&plan))
+}
+
+/// Starts the picked file as a batch of the session in use, after the user confirmed
+/// `expected` calls: the dry run is made again now, and if it no longer gives that count
+/// nothing is started (the user sees the new count first). Its rows are then placed by the
+/// running app, at most `concurrency` at once.
+#[tauri::command]
+#[specta::specta]
+pub async fn start_batch(
+    app: State<'_, Starting>,
+    args: BatchArgs,
+    concurrency: u8,
+    expected: u32,
+) -> CmdResult<BatchDto> {
+    let state = app.get().await?;
+    let (file, plan) = plan_of(&state, &args).await?;
+    let now = BatchPlan::new(&plan);
+    if now.callable != expected {
+        return Err(AppError::new(
+            AppErrorKind::InvalidInput,
+            format!(
+                "The dry run changed since you reviewed it: {} rows can be called now, not {expected}. Nothing was started; review the new dry run.",
+                now.callable
+            ),
+        ));
+    }
+    let batch = state
+        .manager
+        .start_batch(&file.name, &args.template, &plan, concurrency)
+        .await?;
+    place_due_now(&state);
+    Ok((&batch).into())
+}
+
+/// Places what is due now (a batch just started or resumed) without waiting for the watch.
+fn place_due_now(state: &crate::state::AppState) {
+    let manager = state.manager.clone();
+    let host = state.host.clone();
+    tokio::spawn(async move {
+        match manager.run_due().await {
+            Ok(report) if !report.is_empty() => host.scheduled_changed(),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("placing a batch's calls: {e}"),
+        }
+    });
+}
+
+/// Every batch, newest first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_batches(app: State<'_, Starting>) -> CmdResult<Vec<BatchDto>> {
+    let state = app.get().await?;
+    let history = Arc::clone(state.history());
+    let batches = blocking(move || history.batches()).await??;
+    Ok(batches.iter().map(BatchDto::from).collect())
+}
+
+/// A batch and every one of its rows with what became of it.
+#[tauri::command]
+#[specta::specta]
+pub async fn batch_rows(app: State<'_, Starting>, id: i64) -> CmdResult<Vec<BatchRowDto>> {
+    let state = app.get().await?;
+    let history = Arc::clone(state.history());
+    let rows = blocking(move || history.batch_rows(id)).await??;
+    Ok(rows.iter().map(BatchRowDto::from).collect())
+}
+
+/// Pauses a running batch: nothing more of it is placed until it is resumed.
+#[tauri::command]
+#[specta::specta]
+pub async fn pause_batch(app: State<'_, Starting>, id: i64) -> CmdResult<BatchDto> {
+    let state = app.get().await?;
+    let b = state.history().pause_batch(id)?;
+    Ok((&b).into())
+}
+
+/// Resumes a paused batch, run by this app from now on.
+#[tauri::command]
+#[specta::specta]
+pub async fn resume_batch(app: State<'_, Starting>, id: i64) -> CmdResult<BatchDto> {
+    let state = app.get().await?;
+    let b = state.history().resume_batch(id)?;
+    place_due_now(&state);
+    Ok((&b).into())
+}
+
+/// Cancels a batch: its rows not yet placed never will be; its calls still waiting are
+/// cancelled at the service where it allows it.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_batch(app: State<'_, Starting>, id: i64) -> CmdResult<BatchDto> {
+    let state = app.get().await?;
+    let b = state.manager.cancel_batch(id).await?;
+    state.host.scheduled_changed();
+    Ok((&b).into())
+}
+
+/// Writes a batch's results (row, number, task id, status, outcome) as CSV to a file the user
+/// picks. `None` if the dialog was closed.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_batch_results(app: State<'_, Starting>, id: i64) -> CmdResult<Option<String>> {
+    let state = app.get().await?;
+    let host = state.host.clone();
+    let name = format!("batch-{id}-results.csv");
+    let Some(path) = blocking(move || host.save_path(&name, FileKind::BatchResults)).await? else {
+        return Ok(None);
+    };
+    let history = Arc::clone(state.history());
+    let target = path.clone();
+    blocking(move || missioncall_core::batch_run::export_results(&history, id, &target, true))
+        .await?
+        .map_err(|e| AppError::new(AppErrorKind::Storage, e.to_string()))?;
+    Ok(Some(path.display().to_string()))
 }

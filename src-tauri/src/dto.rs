@@ -998,3 +998,213 @@ impl CallingHoursDto {
         }
     }
 }
+
+/// A CSV file picked for a batch: kept by the backend (the window holds only its token).
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchFile {
+    /// Give this to `plan_batch` and `start_batch`.
+    pub token: String,
+    /// The file's name.
+    pub name: String,
+    /// The header row.
+    pub headers: Vec<String>,
+    /// Data rows (blank ones not counted).
+    pub rows: u32,
+    /// The column the numbers are read from when none is picked, if one looks like it.
+    pub guessed_phone_column: Option<String>,
+}
+
+/// What to plan, or start: the file, the mission, where numbers without a country code are,
+/// and which column holds the numbers.
+#[derive(Clone, Debug, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchArgs {
+    pub token: String,
+    pub template: String,
+    pub region: Option<String>,
+    pub phone_column: Option<String>,
+}
+
+/// One row of the dry run.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedRowDto {
+    pub row: u32,
+    /// The phone cell as read.
+    pub input: String,
+    /// The number as it will be dialled, when valid.
+    pub phone_number: Option<String>,
+    pub phone_display: Option<String>,
+    /// `ok`, `invalid`, `duplicate_in_file`, `recent_duplicate`, `do_not_call`,
+    /// `outside_hours`, `template_error`.
+    pub verdict: String,
+    /// What will happen, in words: "Will be called", "Called later: ...", "Not called".
+    pub verdict_label: String,
+    /// True when the row will be called (now, or later in the calling hours).
+    pub callable: bool,
+    /// Why, in a sentence, when it is not simply called.
+    pub reason: Option<String>,
+    /// The callee's local time, `HH:MM` (and the zone's offset), when known.
+    pub local_time: Option<String>,
+    /// When a row outside the calling hours will be placed (RFC 3339).
+    pub next_allowed: Option<String>,
+    /// The mission exactly as it would be sent.
+    pub task: String,
+}
+
+/// The dry run of a batch: every row, and the counts.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchPlan {
+    pub phone_column: String,
+    pub phone_column_guessed: bool,
+    /// Placeholders that name no column of the file.
+    pub unknown_placeholders: Vec<String>,
+    pub rows: Vec<PlannedRowDto>,
+    /// Rows that will be called (now, or later in the calling hours).
+    pub callable: u32,
+    /// Rows called now.
+    pub now: u32,
+    /// Rows called later, when the calling hours open where they are.
+    pub later: u32,
+    /// Rows not called.
+    pub skipped: u32,
+}
+
+impl BatchPlan {
+    pub fn new(p: &missioncall_core::batch::Plan) -> Self {
+        use missioncall_core::batch::Verdict;
+        let rows: Vec<PlannedRowDto> = p
+            .rows
+            .iter()
+            .map(|r| {
+                let later = r.verdict == Verdict::OutsideHours && r.next_allowed.is_some();
+                let callable = r.verdict == Verdict::Ok || later;
+                PlannedRowDto {
+                    row: u32::try_from(r.row).unwrap_or(u32::MAX),
+                    input: r.input.clone(),
+                    phone_number: r.e164.clone(),
+                    phone_display: r.e164.as_deref().map(phone::display),
+                    verdict: r.verdict.key().to_owned(),
+                    verdict_label: match (r.verdict, later) {
+                        (Verdict::Ok, _) => "Will be called".to_owned(),
+                        (Verdict::OutsideHours, true) => "Called later".to_owned(),
+                        _ => "Not called".to_owned(),
+                    },
+                    callable,
+                    reason: r.reason.clone(),
+                    local_time: r.local_time.map(|t| t.format("%H:%M (UTC%:z)").to_string()),
+                    next_allowed: r.next_allowed.map(|t| t.to_rfc3339()),
+                    task: r.task.clone(),
+                }
+            })
+            .collect();
+        let now = rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::Ok.key())
+            .count() as u32;
+        let callable = rows.iter().filter(|r| r.callable).count() as u32;
+        BatchPlan {
+            phone_column: p.phone_column.name.clone(),
+            phone_column_guessed: p.phone_column.guessed,
+            unknown_placeholders: p.unknown_placeholders.clone(),
+            skipped: rows.len() as u32 - callable,
+            later: callable - now,
+            now,
+            callable,
+            rows,
+        }
+    }
+}
+
+/// A batch as the window shows it.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchDto {
+    pub id: i64,
+    pub source: String,
+    pub template: String,
+    pub demo: bool,
+    pub concurrency: u8,
+    /// `running`, `paused`, `cancelled` or `done`.
+    pub state: missioncall_core::call::BatchState,
+    pub state_label: String,
+    /// Why it is in its state, when that needs saying.
+    pub note: String,
+    pub created_at: String,
+    pub rows: u32,
+    pub skipped: u32,
+    pub waiting: u32,
+    pub placed: u32,
+    pub not_placed: u32,
+    pub going: u32,
+    /// The user can pause it, resume it, cancel it.
+    pub can_pause: bool,
+    pub can_resume: bool,
+    pub can_cancel: bool,
+}
+
+impl From<&core_history::Batch> for BatchDto {
+    fn from(b: &core_history::Batch) -> Self {
+        use missioncall_core::call::BatchState as S;
+        BatchDto {
+            id: b.id,
+            source: b.source.clone(),
+            template: b.template.clone(),
+            demo: b.demo,
+            concurrency: b.concurrency,
+            state: b.state,
+            state_label: b.state.label().to_owned(),
+            note: b.note.clone(),
+            created_at: b.created_at.to_rfc3339(),
+            rows: b.counts.rows,
+            skipped: b.counts.skipped,
+            waiting: b.counts.waiting,
+            placed: b.counts.placed,
+            not_placed: b.counts.not_placed,
+            going: b.counts.going,
+            can_pause: b.state == S::Running,
+            can_resume: b.state == S::Paused,
+            can_cancel: matches!(b.state, S::Running | S::Paused),
+        }
+    }
+}
+
+/// One row of a batch with what became of it.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchRowDto {
+    pub row: u32,
+    pub input: String,
+    pub phone_number: Option<String>,
+    pub phone_display: Option<String>,
+    /// Where it stands, in words ("Waiting", "Done", "Not placed", ...).
+    pub state_label: String,
+    /// Why it was not placed, when it was not.
+    pub reason: Option<String>,
+    /// The call it became.
+    pub call: Option<CallSummary>,
+}
+
+impl From<&core_history::BatchRow> for BatchRowDto {
+    fn from(r: &core_history::BatchRow) -> Self {
+        let (state_label, reason) = match (&r.call, &r.job) {
+            (Some(c), _) => (c.status.label(), None),
+            (None, Some(j)) => (
+                j.state.label().to_owned(),
+                Some(j.note.clone()).filter(|n| !n.is_empty()),
+            ),
+            (None, None) => ("Not called".to_owned(), r.reason.clone()),
+        };
+        BatchRowDto {
+            row: r.row,
+            input: r.input.clone(),
+            phone_number: r.phone_e164.clone(),
+            phone_display: r.phone_e164.as_deref().map(phone::display),
+            state_label,
+            reason,
+            call: r.call.as_ref().map(CallSummary::from),
+        }
+    }
+}

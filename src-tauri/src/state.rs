@@ -55,6 +55,10 @@ pub enum FileKind {
     Backup,
     /// Contacts: a vCard or a CSV file.
     Contacts,
+    /// A CSV file of numbers to call as a batch.
+    Batch,
+    /// A batch's results (CSV).
+    BatchResults,
 }
 
 impl FileKind {
@@ -66,6 +70,8 @@ impl FileKind {
             (FileKind::Backup, true) => "Save a backup of the history",
             (FileKind::Backup, false) => "Choose a backup to restore",
             (FileKind::Contacts, _) => "Choose a contacts file (vCard or CSV)",
+            (FileKind::Batch, _) => "Choose a CSV file of numbers to call",
+            (FileKind::BatchResults, _) => "Save the batch's results",
         }
     }
 
@@ -78,6 +84,7 @@ impl FileKind {
             FileKind::Markdown => ("Report (Markdown)", &["md"]),
             FileKind::Backup => ("MissionCall backup", &["sqlite", "sqlite3", "db"]),
             FileKind::Contacts => ("Contacts (vCard or CSV)", &["vcf", "vcard", "csv"]),
+            FileKind::Batch | FileKind::BatchResults => ("CSV (spreadsheets)", &["csv"]),
         }
     }
 }
@@ -161,6 +168,17 @@ pub struct AppState {
     watch_timing: WatchTiming,
     /// How many rounds the watch has done (a witness for tests: "it looked, and did nothing").
     watch_rounds: Arc<std::sync::atomic::AtomicU64>,
+    /// The CSV file last picked for a batch (its token, name and bytes): the window holds
+    /// only the token.
+    pub batch_file: std::sync::Mutex<Option<PickedBatchFile>>,
+}
+
+/// A CSV file picked for a batch, as read when it was picked.
+#[derive(Clone, Debug)]
+pub struct PickedBatchFile {
+    pub token: String,
+    pub name: String,
+    pub bytes: Arc<Vec<u8>>,
 }
 
 /// When the app's watch (follow-ups due, the daily backup) runs.
@@ -222,6 +240,7 @@ impl AppState {
             follow_up_watch: std::sync::Mutex::new(None),
             watch_timing: WatchTiming::default(),
             watch_rounds: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            batch_file: std::sync::Mutex::new(None),
             announced: Arc::new(std::sync::Mutex::new(None)),
             export_cancel: std::sync::Mutex::new(Arc::new(AtomicBool::new(false))),
         })
@@ -329,11 +348,7 @@ impl AppState {
                 // for the user (the window lists them).
                 match manager.run_due().await {
                     Ok(report) => {
-                        if !(report.overdue.is_empty()
-                            && report.placed.is_empty()
-                            && report.refused.is_empty()
-                            && report.failed.is_empty())
-                        {
+                        if !report.is_empty() {
                             host.scheduled_changed();
                         }
                     }

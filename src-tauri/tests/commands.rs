@@ -2529,3 +2529,123 @@ fn calling_hours_are_read_and_saved_through_commands_and_bad_ones_refused() {
         "09:00–17:30, Monday to Friday"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13: a CSV batch through the window's commands, in demo mode.
+
+#[test]
+fn a_csv_batch_is_dry_run_started_paused_resumed_exported_and_cancelled() {
+    let h = Harness::configured(SLOW, |_| {});
+    h.ok("start_demo", json!({}));
+    let file = h.dir.path().join("customers.csv");
+    std::fs::write(
+        &file,
+        "phone,name\n+14155552671,Ada\n+14155552672,Ben\n4.15555E+10,Cy\n+14155552673,Dee\n",
+    )
+    .unwrap();
+    *h.host.open_from.lock().unwrap() = Some(file);
+    let picked = h.ok("choose_batch_file", json!({}));
+    assert_eq!(picked["name"], "customers.csv");
+    assert_eq!(picked["rows"], 4);
+    assert_eq!(picked["guessedPhoneColumn"], "phone");
+    let args = json!({
+        "token": picked["token"],
+        "template": "Ask {{name}} whether the order arrived",
+        "region": null,
+        "phoneColumn": null,
+    });
+    let plan = h.ok("plan_batch", json!({ "args": args }));
+    assert_eq!(plan["callable"], 3);
+    assert_eq!(plan["skipped"], 1);
+    assert_eq!(plan["rows"][0]["task"], "Ask Ada whether the order arrived");
+    assert_eq!(plan["rows"][2]["verdict"], "invalid");
+    assert!(plan["rows"][2]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("scientific notation"));
+    assert_eq!(h.demo_sends(), (0, 0), "a dry run sends nothing");
+
+    // A count that is not the dry run's starts nothing.
+    let (kind, message) = h.err(
+        "start_batch",
+        json!({ "args": args, "concurrency": 2, "expected": 2 }),
+    );
+    assert_eq!(kind, "invalidInput");
+    assert!(
+        message.contains("3 rows can be called now, not 2"),
+        "{message}"
+    );
+    assert_plain(&message);
+    assert!(h
+        .ok("list_batches", json!({}))
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // A token from another pick is refused.
+    let (kind, _) = h.err(
+        "plan_batch",
+        json!({ "args": { "token": "nope", "template": "Hi", "region": null, "phoneColumn": null } }),
+    );
+    assert_eq!(kind, "invalidInput");
+
+    let batch = h.ok(
+        "start_batch",
+        json!({ "args": args, "concurrency": 2, "expected": 3 }),
+    );
+    let id = batch["id"].clone();
+    assert_eq!(batch["waiting"], 3);
+    assert_eq!(batch["demo"], true);
+    // Two at once, no more.
+    wait_until("two calls placed", || {
+        let sends = h.demo_sends();
+        (sends.0 == 2, sends)
+    });
+    let paused = h.ok("pause_batch", json!({ "id": id }));
+    assert_eq!(paused["canResume"], true);
+    let rows = h.ok("batch_rows", json!({ "id": id }));
+    for r in rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !r["call"].is_null())
+    {
+        let call = &r["call"];
+        h.force_sim_status(call["taskId"].as_str().unwrap(), "completed");
+        h.ok("refresh_task", json!({ "id": call["id"] }));
+    }
+    assert_eq!(h.demo_sends().0, 2, "paused: nothing more is placed");
+    h.ok("resume_batch", json!({ "id": id }));
+    wait_until("the third call placed", || {
+        let sends = h.demo_sends();
+        (sends.0 == 3, sends)
+    });
+    let rows = h.ok("batch_rows", json!({ "id": id }));
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[2]["stateLabel"], "Not called");
+    assert_eq!(
+        rows.iter().filter(|r| !r["call"].is_null()).count(),
+        3,
+        "each callable row once"
+    );
+
+    let out = h.dir.path().join("results.csv");
+    *h.host.save_to.lock().unwrap() = Some(out.clone());
+    h.ok("export_batch_results", json!({ "id": id }));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert!(text.starts_with("\u{feff}row,number,task_id,status,outcome,note"));
+
+    // Cancelling ends it; the call still waiting is cancelled at the service.
+    let cancelled = h.ok("cancel_batch", json!({ "id": id }));
+    assert_eq!(cancelled["state"], "cancelled");
+    assert_eq!(cancelled["canCancel"], false);
+    let last = rows[3]["call"]["taskId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        h.demo_sim(|sim| sim.task(&last).unwrap().status),
+        "cancelled"
+    );
+    let (kind, message) = h.err("resume_batch", json!({ "id": id }));
+    assert_eq!(kind, "invalidInput");
+    assert!(message.contains("cannot be resumed"), "{message}");
+}

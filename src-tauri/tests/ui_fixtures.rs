@@ -737,6 +737,89 @@ fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/tests/fixtures")
 }
 
+/// A batch as the core plans and stores it: the dry run of a file with what spreadsheets do to
+/// numbers (at a fixed instant, the calling hours on), the batch it starts, and its rows.
+fn batch_fixture() -> Value {
+    use chrono::TimeZone;
+    use missioncall_app::dto::{BatchDto, BatchPlan, BatchRowDto};
+    use missioncall_core::batch::{self, PlanOptions};
+    use missioncall_core::callee_time::CallingHours;
+    use missioncall_core::clock::ManualClock;
+    use missioncall_core::identity::CallerIdentity;
+    const FILE: &str = "name,phone,order\nAda,(415) 555-2671,A-1\nBen,'+1 212 555 0142,A-2\n\
+        Cy,4.15555E+10,A-3\nDee,415.555.2671,A-4\nEve,+44 20 7946 0958,A-5\nFay,(646) 555-0199,\n";
+    const TEMPLATE: &str = "Ask {{name}} whether order {{order}} arrived";
+    // 23:30 in London, 18:30 in New York, 15:30 in San Francisco.
+    let now = chrono::Utc
+        .with_ymd_and_hms(2026, 3, 10, 23, 30, 0)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let history = std::sync::Arc::new(
+        History::open_in_dir_with_clock(dir.path(), ManualClock::new(now)).unwrap(),
+    );
+    let sheet = batch::read_sheet(FILE.as_bytes()).unwrap();
+    let plan = batch::plan(
+        &sheet,
+        TEMPLATE,
+        &PlanOptions {
+            region: Some("US".into()),
+            phone_column: None,
+            now,
+            hours: CallingHours::default(),
+            apply_hours: true,
+            identity: CallerIdentity::default(),
+        },
+        &batch::Facts::default(),
+    )
+    .unwrap();
+    let rows: Vec<missioncall_core::history::NewBatchRow> = plan
+        .rows
+        .iter()
+        .map(|r| missioncall_core::history::NewBatchRow {
+            row: r.row as u32,
+            input: &r.input,
+            phone_e164: r.e164.as_deref(),
+            phone_region: None,
+            verdict: r.verdict.key(),
+            reason: r.reason.as_deref(),
+            task: &r.task,
+            due_at: match r.verdict {
+                batch::Verdict::Ok => Some(now),
+                batch::Verdict::OutsideHours => r.next_allowed,
+                _ => None,
+            },
+        })
+        .collect();
+    let b = history
+        .create_batch(
+            &missioncall_core::history::NewBatch {
+                source: "customers.csv",
+                template: TEMPLATE,
+                origin: &missioncall_core::call::Origin::Demo,
+                concurrency: 2,
+            },
+            &rows,
+        )
+        .unwrap();
+    let stored: Vec<Value> = history
+        .batch_rows(b.id)
+        .unwrap()
+        .iter()
+        .map(|r| to_json(&BatchRowDto::from(r)))
+        .collect();
+    json!({
+        "file": { "name": "customers.csv", "headers": sheet.headers(), "rows": sheet.rows().len() },
+        "template": TEMPLATE,
+        "plan": to_json(&BatchPlan::new(&plan)),
+        "batch": to_json(&BatchDto::from(&b)),
+        "rows": stored,
+        "stateLabels": missioncall_core::call::BatchState::ALL
+            .iter()
+            .map(|s| (s.key().to_owned(), Value::from(s.label())))
+            .collect::<serde_json::Map<String, Value>>(),
+    })
+}
+
 fn text(v: &Value) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap();
     s.push('\n');
@@ -771,6 +854,7 @@ async fn ui_fixtures_are_up_to_date() {
         ("core-errors.json", errors_fixture().await),
         ("core-review.json", review_fixture()),
         ("core-backup.json", backup_fixture()),
+        ("core-batch.json", batch_fixture()),
     ];
     check_or_write(&fixtures_dir(), &files);
 }

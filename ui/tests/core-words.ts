@@ -186,3 +186,13 @@ export type CoreOutreach = {
     errors: Record<'passed' | 'tooFar', ErrorTemplate>;
   };
 };
+
+/** tests/fixtures/core-batch.json: a dry run, the batch it starts and its rows, from the core. */
+export type CoreBatch = {
+  file: { name: string; headers: string[]; rows: number };
+  template: string;
+  plan: import('../src/lib/bindings').BatchPlan;
+  batch: import('../src/lib/bindings').BatchDto;
+  rows: import('../src/lib/bindings').BatchRowDto[];
+  stateLabels: Record<string, string>;
+};

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { CoreApp, CoreBackup, CoreOutreach, CoreCalls, CoreErrors, CorePhone, CoreReview } from './core-words';
+import type { CoreApp, CoreBackup, CoreBatch, CoreOutreach, CoreCalls, CoreErrors, CorePhone, CoreReview } from './core-words';
 import type { SeedCall } from './mock-backend';
 
 export { fill, fillText } from './core-words';
@@ -23,5 +23,6 @@ export const coreCalls = () => fixture<CoreCalls>('core-calls.json');
 export const corePhone = () => fixture<CorePhone>('core-phone.json');
 export const coreReview = () => fixture<CoreReview>('core-review.json');
 export const coreBackup = () => fixture<CoreBackup>('core-backup.json');
+export const coreBatch = () => fixture<CoreBatch>('core-batch.json');
 // Written by hand from do_not_call.rs, identity.rs and schedule.rs (not yet generated).
 export const coreOutreach = () => fixture<CoreOutreach>('core-outreach.json');

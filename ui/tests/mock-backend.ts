@@ -20,6 +20,7 @@ import phoneJson from './fixtures/core-phone.json?raw';
 import reviewJson from './fixtures/core-review.json?raw';
 import backupJson from './fixtures/core-backup.json?raw';
 import outreachJson from './fixtures/core-outreach.json?raw';
+import batchJson from './fixtures/core-batch.json?raw';
 import {
   fill,
   fillText,
@@ -28,6 +29,7 @@ import {
   type CoreBackup,
   type CoreCalls,
   type CoreOutreach,
+  type CoreBatch,
   type CoreErrors,
   type CorePhone,
   type CoreReview,
@@ -44,6 +46,8 @@ import type {
   ConfirmCallArgs,
   Confirmation,
   CallingHoursDto,
+  BatchDto,
+  BatchFile,
   Contact,
   ContactsImported,
   DailyBackup,
@@ -239,6 +243,7 @@ const PHONE = JSON.parse(phoneJson) as CorePhone;
 const REVIEW = JSON.parse(reviewJson) as CoreReview;
 const BACKUP = JSON.parse(backupJson) as CoreBackup;
 const OUT = JSON.parse(outreachJson) as CoreOutreach;
+const BATCH = JSON.parse(batchJson) as CoreBatch;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 const MINUTE = 60_000;
@@ -406,6 +411,15 @@ export function installMockBackend(config: MockConfig) {
   const tokens = new Map<string, Confirmation & { expires: number }>();
   let tokenSeq = 0;
   let confirmationPatch: Partial<Omit<Confirmation, 'token'>> | null = null;
+  /** The CSV file picked for a batch (its token), and the batches. */
+  let batchToken: string | null = null;
+  let nextBatch = 1;
+  const batchList: BatchDto[] = [];
+  function findBatch(id: number): BatchDto {
+    const b = batchList.find((x) => x.id === id);
+    if (!b) throw { kind: 'invalidInput', message: `there is no batch number ${id}.` } satisfies AppError;
+    return b;
+  }
   /** Calls placed outside the calling hours by "call now anyway": the sentence shown. */
   const outsideHoursOf = new Map<number, string>();
   let callingHours: CallingHoursDto = {
@@ -1422,6 +1436,62 @@ export function installMockBackend(config: MockConfig) {
       }
       case 'get_caller_identity':
         return identityNow();
+      case 'choose_batch_file': {
+        if (dialogs.open === null) return null;
+        batchToken = `bf_${++tokenSeq}`;
+        return {
+          token: batchToken,
+          name: BATCH.file.name,
+          headers: [...BATCH.file.headers],
+          rows: BATCH.file.rows,
+          guessedPhoneColumn: 'phone',
+        } satisfies BatchFile;
+      }
+      case 'plan_batch':
+      case 'start_batch': {
+        const a = args.args as { token: string; template: string };
+        if (a.token !== batchToken)
+          throw { kind: 'invalidInput', message: 'That file is no longer open here. Choose the CSV file again.' } satisfies AppError;
+        const plan = structuredClone(BATCH.plan);
+        if (cmd === 'plan_batch') return plan;
+        const expected = Number(args.expected);
+        if (expected !== plan.callable)
+          throw {
+            kind: 'invalidInput',
+            message: `The dry run changed since you reviewed it: ${plan.callable} rows can be called now, not ${expected}. Nothing was started; review the new dry run.`,
+          } satisfies AppError;
+        const b: BatchDto = { ...structuredClone(BATCH.batch), id: nextBatch++, concurrency: Number(args.concurrency), demo: mode.demo };
+        batchList.unshift(b);
+        return structuredClone(b);
+      }
+      case 'list_batches':
+        return structuredClone(batchList);
+      case 'batch_rows':
+        findBatch(Number(args.id));
+        return structuredClone(BATCH.rows);
+      case 'pause_batch':
+      case 'resume_batch':
+      case 'cancel_batch': {
+        const b = findBatch(Number(args.id));
+        const to = cmd === 'pause_batch' ? 'paused' : cmd === 'resume_batch' ? 'running' : 'cancelled';
+        const from = cmd === 'pause_batch' ? ['running'] : cmd === 'resume_batch' ? ['paused'] : ['running', 'paused'];
+        if (!from.includes(b.state))
+          throw { kind: 'invalidInput', message: `batch ${b.id} is ${b.stateLabel.toLowerCase()}; nothing was changed.` } satisfies AppError;
+        b.state = to as BatchDto['state'];
+        b.stateLabel = BATCH.stateLabels[to];
+        b.note = '';
+        if (to === 'cancelled') {
+          b.notPlaced += b.waiting;
+          b.waiting = 0;
+        }
+        b.canPause = to === 'running';
+        b.canResume = to === 'paused';
+        b.canCancel = to === 'running' || to === 'paused';
+        return structuredClone(b);
+      }
+      case 'export_batch_results':
+        findBatch(Number(args.id));
+        return dialogs.save === undefined ? `/home/you/Documents/batch-${args.id}-results.csv` : dialogs.save;
       case 'get_calling_hours':
         return { ...callingHours, days: [...callingHours.days] };
       case 'set_calling_hours': {

@@ -129,6 +129,42 @@ export const commands = {
 	/**  Checks and saves the calling hours; every call from now on respects them. */
 	setCallingHours: (hours: CallingHoursDto) => typedError<CallingHoursDto, AppError>(__TAURI_INVOKE("set_calling_hours", { hours })),
 	/**
+	 *  Asks for a CSV file of numbers to call and reads it (on a blocking thread: a file of
+	 *  10,000 rows is refused at once, with its count). `None` if the dialog was closed. The file
+	 *  stays with the backend; the window gets its token, headers and row count.
+	 */
+	chooseBatchFile: () => typedError<BatchFile | null, AppError>(__TAURI_INVOKE("choose_batch_file")),
+	/**
+	 *  The dry run of the picked file: every row with the number as it will be dialled and the
+	 *  mission as it will be sent, or why it will not be called. Nothing is stored or sent.
+	 */
+	planBatch: (args: BatchArgs) => typedError<BatchPlan, AppError>(__TAURI_INVOKE("plan_batch", { args })),
+	/**
+	 *  Starts the picked file as a batch of the session in use, after the user confirmed
+	 *  `expected` calls: the dry run is made again now, and if it no longer gives that count
+	 *  nothing is started (the user sees the new count first). Its rows are then placed by the
+	 *  running app, at most `concurrency` at once.
+	 */
+	startBatch: (args: BatchArgs, concurrency: number, expected: number) => typedError<BatchDto, AppError>(__TAURI_INVOKE("start_batch", { args, concurrency, expected })),
+	/**  Every batch, newest first. */
+	listBatches: () => typedError<BatchDto[], AppError>(__TAURI_INVOKE("list_batches")),
+	/**  A batch and every one of its rows with what became of it. */
+	batchRows: (id: number) => typedError<BatchRowDto[], AppError>(__TAURI_INVOKE("batch_rows", { id })),
+	/**  Pauses a running batch: nothing more of it is placed until it is resumed. */
+	pauseBatch: (id: number) => typedError<BatchDto, AppError>(__TAURI_INVOKE("pause_batch", { id })),
+	/**  Resumes a paused batch, run by this app from now on. */
+	resumeBatch: (id: number) => typedError<BatchDto, AppError>(__TAURI_INVOKE("resume_batch", { id })),
+	/**
+	 *  Cancels a batch: its rows not yet placed never will be; its calls still waiting are
+	 *  cancelled at the service where it allows it.
+	 */
+	cancelBatch: (id: number) => typedError<BatchDto, AppError>(__TAURI_INVOKE("cancel_batch", { id })),
+	/**
+	 *  Writes a batch's results (row, number, task id, status, outcome) as CSV to a file the user
+	 *  picks. `None` if the dialog was closed.
+	 */
+	exportBatchResults: (id: number) => typedError<string | null, AppError>(__TAURI_INVOKE("export_batch_results", { id })),
+	/**
 	 *  Schedules a confirmed call (the token of `confirm_call`, which works once) for a local
 	 *  time (`YYYY-MM-DDTHH:MM`). Nothing is sent now; the running app places it once, when due.
 	 */
@@ -209,6 +245,101 @@ export type BackupDone = {
 	calls: number,
 	bytes: number | null,
 };
+
+/**
+ *  What to plan, or start: the file, the mission, where numbers without a country code are,
+ *  and which column holds the numbers.
+ */
+export type BatchArgs = {
+	token: string,
+	template: string,
+	region: string | null,
+	phoneColumn: string | null,
+};
+
+/**  A batch as the window shows it. */
+export type BatchDto = {
+	id: number,
+	source: string,
+	template: string,
+	demo: boolean,
+	concurrency: number,
+	/**  `running`, `paused`, `cancelled` or `done`. */
+	state: BatchState,
+	stateLabel: string,
+	/**  Why it is in its state, when that needs saying. */
+	note: string,
+	createdAt: string,
+	rows: number,
+	skipped: number,
+	waiting: number,
+	placed: number,
+	notPlaced: number,
+	going: number,
+	/**  The user can pause it, resume it, cancel it. */
+	canPause: boolean,
+	canResume: boolean,
+	canCancel: boolean,
+};
+
+/**  A CSV file picked for a batch: kept by the backend (the window holds only its token). */
+export type BatchFile = {
+	/**  Give this to `plan_batch` and `start_batch`. */
+	token: string,
+	/**  The file's name. */
+	name: string,
+	/**  The header row. */
+	headers: string[],
+	/**  Data rows (blank ones not counted). */
+	rows: number,
+	/**  The column the numbers are read from when none is picked, if one looks like it. */
+	guessedPhoneColumn: string | null,
+};
+
+/**  The dry run of a batch: every row, and the counts. */
+export type BatchPlan = {
+	phoneColumn: string,
+	phoneColumnGuessed: boolean,
+	/**  Placeholders that name no column of the file. */
+	unknownPlaceholders: string[],
+	rows: PlannedRowDto[],
+	/**  Rows that will be called (now, or later in the calling hours). */
+	callable: number,
+	/**  Rows called now. */
+	now: number,
+	/**  Rows called later, when the calling hours open where they are. */
+	later: number,
+	/**  Rows not called. */
+	skipped: number,
+};
+
+/**  One row of a batch with what became of it. */
+export type BatchRowDto = {
+	row: number,
+	input: string,
+	phoneNumber: string | null,
+	phoneDisplay: string | null,
+	/**  Where it stands, in words ("Waiting", "Done", "Not placed", ...). */
+	stateLabel: string,
+	/**  Why it was not placed, when it was not. */
+	reason: string | null,
+	/**  The call it became. */
+	call: CallSummary | null,
+};
+
+/**  Where a batch of calls stands (see `history/batches.rs`). */
+export type BatchState = 
+/**  Its rows are placed as they fall due, at most its concurrency at once. */
+"running" | 
+/**
+ *  Nothing more is placed until the user resumes it (calls already placed go on). A batch
+ *  found running when MissionCall starts is paused: it never resumes by itself.
+ */
+"paused" | 
+/**  The user cancelled it: its rows not yet placed never will be. */
+"cancelled" | 
+/**  Every row was placed or refused, and none of its calls is still going. */
+"done";
 
 /**  What the first screen needs (`boot`). */
 export type Boot = {
@@ -553,6 +684,33 @@ export type PhoneCheck = {
 	national: string | null,
 	international: string | null,
 	reason: string | null,
+};
+
+/**  One row of the dry run. */
+export type PlannedRowDto = {
+	row: number,
+	/**  The phone cell as read. */
+	input: string,
+	/**  The number as it will be dialled, when valid. */
+	phoneNumber: string | null,
+	phoneDisplay: string | null,
+	/**
+	 *  `ok`, `invalid`, `duplicate_in_file`, `recent_duplicate`, `do_not_call`,
+	 *  `outside_hours`, `template_error`.
+	 */
+	verdict: string,
+	/**  What will happen, in words: "Will be called", "Called later: ...", "Not called". */
+	verdictLabel: string,
+	/**  True when the row will be called (now, or later in the calling hours). */
+	callable: boolean,
+	/**  Why, in a sentence, when it is not simply called. */
+	reason: string | null,
+	/**  The callee's local time, `HH:MM` (and the zone's offset), when known. */
+	localTime: string | null,
+	/**  When a row outside the calling hours will be placed (RFC 3339). */
+	nextAllowed: string | null,
+	/**  The mission exactly as it would be sent. */
+	task: string,
 };
 
 export type Region = {

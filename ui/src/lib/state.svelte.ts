@@ -16,6 +16,7 @@ export type View =
   | { name: 'contacts' }
   | { name: 'contact'; phone: string }
   | { name: 'scheduled' }
+  | { name: 'batches' }
   | { name: 'settings'; focusKey?: boolean; section?: 'doNotCall' };
 
 export type Prefill = { number: string; task: string };
