@@ -1045,7 +1045,7 @@ pub struct PlannedRowDto {
     pub callable: bool,
     /// Why, in a sentence, when it is not simply called.
     pub reason: Option<String>,
-    /// The callee's local time, `HH:MM` (and the zone's offset), when known.
+    /// The callee's local time, `HH:MM`, when known.
     pub local_time: Option<String>,
     /// When a row outside the calling hours will be placed (RFC 3339).
     pub next_allowed: Option<String>,
@@ -1094,7 +1094,7 @@ impl BatchPlan {
                     },
                     callable,
                     reason: r.reason.clone(),
-                    local_time: r.local_time.map(|t| t.format("%H:%M (UTC%:z)").to_string()),
+                    local_time: r.local_time.map(|t| t.format("%H:%M").to_string()),
                     next_allowed: r.next_allowed.map(|t| t.to_rfc3339()),
                     task: r.task.clone(),
                 }

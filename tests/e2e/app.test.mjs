@@ -404,7 +404,13 @@ async function answerFileDialog(title, path) {
   };
   xdo('windowfocus', '--sync', win);
   // A save dialog has its name field focused, holding the suggested name: it is replaced by
-  // the full path. In an open dialog, typing "/" opens its location field.
+  // the full path. An open dialog's location field is opened first (Ctrl+L) and given a
+  // moment to take the focus: typed straight away, the "/" that opens it can swallow the
+  // next character.
+  if (!title.startsWith('Save')) {
+    xdo('key', '--clearmodifiers', 'ctrl+l');
+    await sleep(400);
+  }
   xdo('key', '--clearmodifiers', 'ctrl+a');
   xdo('type', '--delay', '15', path);
   xdo('key', '--clearmodifiers', 'Return');
@@ -414,7 +420,11 @@ async function answerFileDialog(title, path) {
       await waitUntil(() => find() === undefined || undefined, 5000, `the native dialog "${title}" to close`);
       return;
     } catch (e) {
-      if (attempt === 2) throw e;
+      if (attempt === 2) {
+        // What the screen showed, for whoever reads the failure.
+        if (SHOTS) spawnSync('import', ['-window', 'root', `${SHOTS}/failed-dialog-${title.replace(/\W+/g, '-')}.png`]);
+        throw e;
+      }
       xdo('windowfocus', '--sync', win);
       xdo('key', '--clearmodifiers', 'Return');
     }
@@ -557,4 +567,85 @@ test('the history is backed up from Settings, restores into an empty data folder
   await answerFileDialog('Choose a backup to restore', file);
   await expectShown(d, "//*[@data-testid='restore-summary'][contains(., 'Nothing new')]", 30000, 'the restore said nothing was new');
   await shot('10-restored-nothing-new');
+});
+
+// ---- Many calls (issue 13): a CSV batch, dry run to results ----
+
+test('a CSV batch goes through its dry run, the count confirmed, a pause and a resume, and its results are saved', async () => {
+  const d = driver;
+  // In demo mode: nobody is called, and the simulator ends each call in seconds.
+  if (!(await d.findAll(modePill('Demo'))).length) await startDemo(d);
+  // A number on the do-not-call list (through the CLI, on the app's own data folder).
+  const listed = spawnSync(CLI, ['dnc', 'add', '+14155550199', '--reason', 'asked not to be called'], {
+    env: process.env,
+    encoding: 'utf8',
+    timeout: 30000,
+  });
+  assert.equal(listed.status, 0, listed.stderr);
+
+  const dir = mkdtempSync(join(tmpdir(), 'missioncall-batch-'));
+  const file = join(dir, 'deliveries.csv');
+  // Semicolons, a BOM, a number a spreadsheet mangled, one twice, one listed, and one of the
+  // numbers called earlier in this run (a recent call).
+  writeFileSync(
+    file,
+    '\uFEFFname;phone\nAnn;+1 415 555 0101\nBob;4.15555E+10\nCat;(415) 555-0102\nDan;415.555.0101\nEve;+14155550199\n' +
+      `Fred;+1${FIRST.number}\nGil;+1 415 555 0103\n`,
+  );
+  await d.click("//nav//button[contains(., 'Batches')]");
+  await d.waitFor("//h1[contains(., 'Batches')]");
+  await d.click("//button[@data-testid='new-batch']");
+  await answerFileDialog('Choose a CSV file of numbers to call', file);
+  await expectShown(d, "//*[@data-testid='batch-new'][contains(., 'deliveries.csv')]", 10000, 'the file was read');
+  await d.type("//textarea[@id='batch-template']", 'Ask {{name}} whether the delivery arrived');
+  await d.click("//button[@data-testid='dry-run']");
+  await expectShown(d, "//*[@data-testid='batch-plan']", 20000, 'the dry run is shown');
+  const verdicts = [];
+  for (const row of await d.findAll("//tr[@data-testid='plan-row']")) {
+    verdicts.push(await d.cmd('GET', `/element/${row}/attribute/data-verdict`));
+  }
+  assert.deepEqual(verdicts, ['ok', 'invalid', 'ok', 'duplicate_in_file', 'do_not_call', 'recent_duplicate', 'ok']);
+  const plan = await d.text("//*[@data-testid='batch-plan']");
+  for (const words of ['scientific notation', 'row 1', 'do-not-call list', 'Ask Ann whether the delivery arrived']) {
+    assert.match(plan, new RegExp(words), `the dry run says ${words}`);
+  }
+  await shot('11-batch-dry-run');
+
+  // Nothing starts before the count is confirmed.
+  await d.click("//button[@data-testid='start-batch']");
+  await expectShown(d, "//dialog[@open]//h2[contains(., 'Place 3 calls?')]", 10000, 'the count is asked');
+  await d.click("//dialog[@open]//button[@data-testid='confirm-start']");
+  const batch = "//*[@data-testid='batch']";
+  await expectShown(d, `${batch}[@data-state='running']`, 10000, 'the batch runs');
+  // One at a time: pause once the first call is placed.
+  await expectShown(d, `${batch}//*[@data-testid='batch-figures'][contains(., '1 placed')]`, 30000, 'the first call was placed');
+  await d.click(`${batch}//button[normalize-space(.)='Pause']`);
+  await expectShown(d, `${batch}[@data-state='paused']`, 10000, 'the batch paused');
+  await shot('12-batch-paused');
+  // Paused: the first call ends at the service, and no second one is placed meanwhile (the
+  // slot it freed stays free).
+  await expectShown(
+    d,
+    `${batch}//*[@data-testid='batch-figures'][starts-with(normalize-space(.), '1 placed · 0 going · 2 waiting')]`,
+    90000,
+    'the first call ended and nothing more was placed while paused',
+  );
+  await d.click(`${batch}//button[normalize-space(.)='Resume']`);
+  await expectShown(d, `${batch}[@data-state='done']`, 120000, 'the batch ended');
+  await expectShown(d, `${batch}//*[@data-testid='batch-figures'][contains(., '3 placed · 0 going · 0 waiting')]`, 10000, 'every row placed once');
+  await shot('13-batch-done');
+
+  await d.click(`${batch}//button[contains(., 'Save results')]`);
+  const out = join(dir, 'results.csv');
+  await answerFileDialog("Save the batch's results", out);
+  await expectShown(d, "//*[@data-testid='batch-done'][contains(., 'results.csv')]", 20000, 'the results were saved');
+  const csv = readFileSync(out, 'utf8');
+  assert.ok(csv.startsWith('\uFEFF'), 'UTF-8 with a BOM');
+  const lines = csv.slice(1).trim().split(/\r?\n/);
+  assert.equal(lines[0], 'row,number,task_id,status,outcome,note');
+  assert.equal(lines.length, 8, `a header and seven rows:\n${csv}`);
+  const placed = lines.slice(1).filter((l) => /^\d+,'\+1415555010[123],[0-9a-f]{24},/.test(l));
+  assert.equal(placed.length, 3, `three rows with their task ids:\n${csv}`);
+  assert.match(lines[2], /^2,4\.15555E\+10,,Not placed,/);
+  rmSync(dir, { recursive: true, force: true });
 });
