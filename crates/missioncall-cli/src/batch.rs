@@ -113,9 +113,12 @@ pub async fn batches(g: &Global, action: BatchesAction) -> Out {
     match action {
         BatchesAction::List => {
             let m = manager(g, false)?;
-            // A batch left running by a process that is gone is shown (and kept) paused.
+            // Calls whose sender is gone are unknown outcomes, and a batch left running by a
+            // process that is gone is shown (and kept) paused.
+            m.recover()?;
             m.history()
                 .pause_orphaned_batches(batch_run::ORPHANED_NOTE)?;
+            m.history().finish_batches()?;
             let all = m.history().batches()?;
             if g.json {
                 json_line(&all.iter().map(BatchJson::from).collect::<Vec<_>>());
@@ -152,8 +155,16 @@ pub async fn batches(g: &Global, action: BatchesAction) -> Out {
         }
         BatchesAction::Resume { id } => {
             let m = real(g, true).await?;
-            // A batch left running by a process that is gone is paused first.
+            // A batch left running by a process that is gone is paused first (and its calls
+            // whose sender died are unknown outcomes, never sent again).
             m.run_due().await?;
+            let now = m.history().batch(id)?;
+            if now.state == BatchState::Done {
+                // Its last calls ended meanwhile: there is nothing left to resume.
+                say(g, &now, "is done: every row was placed or refused");
+                m.shutdown().await;
+                return Ok(exit::OK);
+            }
             let b = m.history().resume_batch(id)?;
             say(g, &b, "resumed");
             let out = run_batch(g, &m, id).await;

@@ -593,3 +593,416 @@ fn sigkill_during_run_scheduled_never_places_a_job_twice_or_loses_one() {
     assert!(ends.killed >= 3, "too few kills: {ends:?}");
     rt.block_on(sim.shutdown());
 }
+
+/// Rows of the batch in the crash test (each a different number), and how many of its calls
+/// may be going at once.
+const BATCH_ROWS: u32 = 24;
+const BATCH_CONCURRENCY: u8 = 3;
+/// Runs of `batch` / `batches resume` killed at random moments before a last clean one.
+const BATCH_KILL_ROUNDS: u32 = 10;
+const BATCH_TIME_BUDGET: Duration = Duration::from_secs(90);
+/// How long the last, uninterrupted `batches resume` may take to finish the batch.
+const BATCH_LAST_RUN: Duration = Duration::from_secs(40);
+
+/// The same promise for a CSV batch: `missioncall batch FILE --yes` and then `missioncall
+/// batches resume 1`, each killed with SIGKILL at a random (seeded) moment, until a run ends
+/// by itself with the batch done, or the rounds run out and a last uninterrupted resume
+/// finishes it. Between two runs `missioncall batches list` looks, which pauses the batch
+/// whose runner was killed (a batch is never resumed by itself); the next run resumes it.
+/// The simulator is fast (a call completes in a third of a second), so rows are placed, go
+/// live and end while the runs come and go; a third of the runs meet a create that the
+/// service processes and never answers, so a kill can land while a create is in flight.
+///
+/// Asserted afterwards, against the SERVER's tasks and the history file: no number was ever
+/// created twice at the service (each row has its own number, so a number seen twice is a row
+/// placed twice); every server task is recorded by id on its row's call, or is the one
+/// interrupted attempt of its row (no task id, outcome unknown); every callable row ended
+/// placed, with exactly one call, which holds its task id or reads "outcome unknown" (never
+/// re-sent); the batch is done; the file passes `integrity_check`.
+#[test]
+fn sigkill_during_a_batch_never_places_a_row_twice_or_loses_one() {
+    use missioncall_core::batch_run::ORPHANED_NOTE;
+    use missioncall_core::call::BatchState;
+    use missioncall_core::history::JobState;
+
+    let seed = seed();
+    println!("batch crash test seed: {seed} (replay with MISSIONCALL_CRASH_SEED={seed})");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    // Fast: pending → completed in 0.32 s, so calls end between two polls of the runner.
+    let sim = rt
+        .block_on(Sim::start(SimConfig {
+            rate_limit: None,
+            speed: 100.0,
+            ..SimConfig::default()
+        }))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let logs = home.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let file = home.path().join("customers.csv");
+    let mut csv = String::from("phone,name\n");
+    for i in 0..BATCH_ROWS {
+        csv.push_str(&format!("+1415555{:04},Customer {i}\n", 4000 + i));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let file = file.display().to_string();
+    let concurrency = BATCH_CONCURRENCY.to_string();
+    let command = |args: &[&str], log: &str| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .args(["--timeout", "0.5"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("share"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("MISSIONCALL_DATA_DIR", data.path())
+            .env("MISSIONCALL_CALLING_HOURS", "off")
+            // The tracker polls 50 times faster than the real service needs (2 s → 40 ms).
+            .env("MISSIONCALL_POLL_SPEED", "50")
+            .env("MISSIONCALL_BASE_URL", sim.base_url())
+            .env("WORKAPI_API_KEY", DEMO_KEY)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(logs.join(log)).unwrap());
+        cmd
+    };
+    let start_args = [
+        "batch",
+        file.as_str(),
+        "--template",
+        "Ask {{name}} whether their order has shipped",
+        "--yes",
+        "--json",
+        "--concurrency",
+        concurrency.as_str(),
+    ];
+    let resume_args = ["batches", "resume", "1", "--json"];
+
+    let history = Arc::new(History::open_in_dir(data.path()).unwrap());
+    let batch = || history.batches().unwrap().into_iter().next();
+    // `missioncall batches list`, as a user looks between two runs: no process runs the batch
+    // now, so it never reads running; one left running by a killed runner is paused, with
+    // the note that says why. Returns the batch's state as listed (None before there is one).
+    let mut orphans_paused = 0;
+    let mut look = |round: u32| -> Option<String> {
+        let before = batch()?;
+        let out = command(&["batches", "list", "--json"], &format!("list-{round}.err"))
+            .stdout(Stdio::piped())
+            .output()
+            .expect("list runs");
+        assert!(out.status.success(), "batches list: {}", out.status);
+        let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let b = &listed[0];
+        assert_eq!(b["id"], 1, "{listed}");
+        let state = b["state"].as_str().expect("a state").to_owned();
+        assert_ne!(state, "running", "no process runs it now: {b}");
+        if before.state == BatchState::Running {
+            if state == "done" {
+                // Its killed runner had placed every row, and its calls have ended (those it
+                // left `sending` are unknown outcomes now): paused, then done at once.
+                assert_eq!(
+                    (b["waiting"].as_u64(), b["going"].as_u64()),
+                    (Some(0), Some(0)),
+                    "{b}"
+                );
+            } else {
+                assert_eq!(state, "paused", "an orphaned batch is paused: {b}");
+                assert_eq!(b["note"], ORPHANED_NOTE, "{b}");
+            }
+            orphans_paused += 1;
+        }
+        Some(state)
+    };
+
+    // A run that ends by itself ends with the batch done: `batch` or `batches resume` once
+    // every row is placed and no call of it is still going (exit 0); or `batches resume`
+    // refused (exit 3) because its own first look finished the batch: a paused batch whose
+    // last calls ended while nobody ran it is done at once and cannot be resumed.
+    let mut resumes_found_done = 0;
+    let mut ended_by_itself = |status: std::process::ExitStatus, log: &str| {
+        let stderr = std::fs::read_to_string(logs.join(log)).unwrap_or_default();
+        let b = history
+            .batch(1)
+            .unwrap_or_else(|e| panic!("{status}: {e}: {stderr}"));
+        assert_eq!(b.state, BatchState::Done, "{status}: {b:?}: {stderr}");
+        if !status.success() {
+            assert_eq!(status.code(), Some(3), "{stderr}");
+            assert!(
+                stderr.contains("is done, so it cannot be resumed"),
+                "{stderr}"
+            );
+            resumes_found_done += 1;
+        }
+    };
+    let started = Instant::now();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut ends = Ends::default();
+    let mut hangs_met = 0;
+    let mut rounds = 0;
+    let mut done_in_a_round = false;
+    for round in 0..BATCH_KILL_ROUNDS {
+        let listed = look(round);
+        if listed.as_deref() == Some("done") {
+            done_in_a_round = true;
+            break;
+        }
+        rounds += 1;
+        sim.clear_faults();
+        let hang = rng.gen_ratio(1, 3);
+        if hang {
+            sim.inject(Fault::new(FaultKind::Hang).on(Route::Create));
+            ends.hang_injected += 1;
+        }
+        // Half the kills right after the 1st, 2nd or 3rd create of the run reaches the
+        // service (a row's attempt is written, its task exists, the runner is recording the
+        // id or waiting for the answer); the rest anywhere in its first 3 s (starting up,
+        // placing, waiting 2 s for the next poll, seeing calls end, placing more).
+        let at_create = rng.gen_ratio(1, 2);
+        let nth = rng.gen_range(1..=3u64);
+        let after_create = Duration::from_millis(rng.gen_range(0..=60));
+        let delay = Duration::from_millis(rng.gen_range(100..=3000));
+        let before = sim.stats().creates;
+        let args: &[&str] = if listed.is_none() {
+            &start_args
+        } else {
+            &resume_args
+        };
+        let mut child = command(args, &format!("run-{round}.err"))
+            .spawn()
+            .expect("the CLI starts");
+        if at_create {
+            let t0 = Instant::now();
+            while sim.stats().creates < before + nth
+                && t0.elapsed() < Duration::from_secs(3)
+                && child.try_wait().expect("wait").is_none()
+            {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            std::thread::sleep(after_create);
+        } else {
+            std::thread::sleep(delay);
+        }
+        match child.try_wait().expect("wait") {
+            Some(status) => {
+                *ends.exited.entry(status.code().unwrap_or(-1)).or_default() += 1;
+                ended_by_itself(status, &format!("run-{round}.err"));
+            }
+            None => {
+                child.kill().expect("SIGKILL");
+                child.wait().expect("reaped");
+                ends.killed += 1;
+            }
+        }
+        if hang && sim.pending_faults().is_empty() {
+            hangs_met += 1;
+        }
+        assert!(
+            started.elapsed() < BATCH_TIME_BUDGET,
+            "too slow: round {round}"
+        );
+    }
+
+    // A last run, left alone until it ends by itself (when a round has not ended the batch).
+    //
+    // An attempt a killed runner left `sending` (killed between the claim and the recorded
+    // answer) must not hold one of the batch's slots forever, nor keep it from being done:
+    // every run of the batch commands first makes such attempts unknown outcomes (never sent
+    // again). Before that was so, this last run waited forever on them (seeds
+    // 1152336741068350411, 7118637710163650582, 15727203545587335326); now it must end by
+    // itself within BATCH_LAST_RUN.
+    sim.clear_faults();
+    let mut last_run = None;
+    let mut left_sending = 0;
+    if !done_in_a_round {
+        let listed = look(BATCH_KILL_ROUNDS);
+        if listed.as_deref() != Some("done") {
+            let args: &[&str] = if listed.is_none() {
+                &start_args
+            } else {
+                &resume_args
+            };
+            // Every process is gone: whatever is still `sending` was interrupted by a kill.
+            let interrupted: HashSet<i64> = history
+                .interrupted_attempts()
+                .unwrap()
+                .iter()
+                .map(|a| a.id)
+                .collect();
+            left_sending = interrupted.len();
+            let t0 = Instant::now();
+            let mut child = command(args, "last.err").spawn().expect("the CLI starts");
+            let status = loop {
+                if let Some(status) = child.try_wait().expect("wait") {
+                    break status;
+                }
+                if t0.elapsed() > BATCH_LAST_RUN {
+                    child.kill().expect("SIGKILL");
+                    child.wait().expect("reaped");
+                    let b = history.batch(1).unwrap();
+                    let going = history.going_calls(1).unwrap();
+                    panic!(
+                        "the last uninterrupted run did not finish the batch in {:?}: {:?} \
+                         {:?}; its calls still going: {:#?}",
+                        BATCH_LAST_RUN, b.state, b.counts, going
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            };
+            ended_by_itself(status, "last.err");
+            last_run = Some(t0.elapsed());
+        }
+    }
+    let elapsed = started.elapsed();
+    assert!(elapsed < BATCH_TIME_BUDGET, "too slow: {elapsed:?}");
+
+    // ---- the server's side: each number (each row) reached it at most once.
+    let server: Vec<(String, String, String)> = {
+        let _in_rt = rt.enter();
+        sim.task_ids()
+            .into_iter()
+            .map(|id| {
+                let v = sim.task(&id).expect("listed task exists");
+                (id, v.task_data.phone_number, v.task_data.task)
+            })
+            .collect()
+    };
+    let stats = sim.stats();
+    assert_eq!(
+        stats.creates as usize,
+        server.len(),
+        "a create made no task"
+    );
+    let mut per_number: HashMap<&str, u32> = HashMap::new();
+    for (_, phone, _) in &server {
+        *per_number.entry(phone).or_default() += 1;
+    }
+    for (phone, n) in &per_number {
+        assert_eq!(*n, 1, "row {phone} was created {n} times at the service");
+    }
+
+    // ---- the history's side: every row placed once, none lost; the batch done.
+    assert_eq!(history.integrity_check().unwrap(), "ok");
+    let b = history.batch(1).unwrap();
+    assert_eq!(b.state, BatchState::Done, "{b:?}");
+    assert_eq!(
+        (
+            b.counts.rows,
+            b.counts.skipped,
+            b.counts.waiting,
+            b.counts.going
+        ),
+        (BATCH_ROWS, 0, 0, 0),
+        "{b:?}"
+    );
+    assert_eq!(b.counts.placed, BATCH_ROWS, "{b:?}");
+    assert_eq!(history.batches().unwrap().len(), 1, "one batch only");
+    let calls = history
+        .list(&HistoryFilter {
+            limit: MAX_PAGE,
+            ..HistoryFilter::default()
+        })
+        .unwrap();
+    assert_eq!(calls.len(), BATCH_ROWS as usize, "one call a row");
+    let rows = history.batch_rows(1).unwrap();
+    assert_eq!(rows.len(), BATCH_ROWS as usize);
+    let (mut with_id, mut completed, mut unknown_sent, mut unknown_unsent) = (0, 0, 0, 0);
+    for row in &rows {
+        let job = row.job.as_ref().expect("every row is callable");
+        assert_eq!(job.state, JobState::Placed, "{row:?}");
+        let call = row.call.as_ref().expect("a placed row has its call");
+        assert_eq!(job.attempt_id, Some(call.id));
+        assert_eq!(Some(&call.phone_e164), row.phone_e164.as_ref());
+        assert_eq!(call.task, job.task);
+        let same_number: Vec<_> = calls
+            .iter()
+            .filter(|c| c.phone_e164 == call.phone_e164)
+            .collect();
+        assert_eq!(
+            same_number.len(),
+            1,
+            "row {} has {} calls",
+            row.row,
+            same_number.len()
+        );
+        let on_server = server.iter().find(|(_, p, _)| p == &call.phone_e164);
+        match (&call.task_id, on_server) {
+            (Some(id), Some((sid, _, task))) => {
+                assert_eq!(id, sid);
+                assert_eq!(task, &call.task);
+                with_id += 1;
+                if call.status.word() == "completed" {
+                    completed += 1;
+                }
+            }
+            (Some(id), None) => panic!("history names a task the server never created: {id}"),
+            (None, found) => {
+                // The attempt a kill (or a create that never answered) interrupted: outcome
+                // unknown, and never sent again.
+                assert_eq!(call.status.word(), "unknown_outcome", "{call:?}");
+                match found {
+                    Some((_, _, task)) => {
+                        assert_eq!(task, &call.task);
+                        unknown_sent += 1;
+                    }
+                    None => unknown_unsent += 1,
+                }
+            }
+        }
+    }
+    // Every process is gone, and the batch is done: no call is still `sending` (a row's would
+    // count as going). Attempts of killed runners were recovered on the way.
+    let sending = history.interrupted_attempts().unwrap();
+    assert!(
+        sending.is_empty(),
+        "calls still `sending` though the batch is done: {sending:#?}"
+    );
+    // Every server task belongs to a row (the loop above matched each row to at most one).
+    for (id, phone, task) in &server {
+        let row = rows
+            .iter()
+            .find(|r| r.phone_e164.as_deref() == Some(phone.as_str()))
+            .unwrap_or_else(|| panic!("server task {id} is for no row: {phone}"));
+        let call = row.call.as_ref().unwrap();
+        assert_eq!(&call.task, task, "{id}");
+        assert!(
+            call.task_id.as_deref().is_none_or(|t| t == id),
+            "{id} vs {call:?}"
+        );
+    }
+    assert_eq!(history.integrity_check().unwrap(), "ok");
+
+    println!(
+        "batch crash test: {BATCH_ROWS} rows, at most {BATCH_CONCURRENCY} at once; {rounds} \
+         rounds: killed {}, exited {:?}; hang injected on {}, met by a create {hangs_met}; \
+         orphaned batch paused by `batches list` {orphans_paused} times; resumes refused \
+         because the batch was done: {resumes_found_done}; last run: {}; in {:.1} s",
+        ends.killed,
+        ends.exited,
+        ends.hang_injected,
+        match (done_in_a_round, last_run) {
+            (true, _) => "none (a round ended the batch)".to_owned(),
+            (false, Some(t)) => format!("finished the batch in {:.1} s", t.as_secs_f64()),
+            (false, None) => "none (the batch was done)".to_owned(),
+        },
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "  server: {} creates, {} tasks; rows placed with their task id: {with_id} \
+         ({completed} completed); outcome unknown with a task at the service: {unknown_sent}; \
+         outcome unknown, nothing reached the service: {unknown_unsent}; attempts of killed \
+         runners still `sending` before the last run: {left_sending}",
+        stats.creates,
+        server.len()
+    );
+    assert_eq!(with_id + unknown_sent + unknown_unsent, BATCH_ROWS);
+    assert_eq!(with_id + unknown_sent, server.len() as u32);
+    // A test in which no runner was ever killed would prove nothing.
+    assert!(ends.killed >= 3, "too few kills: {ends:?}");
+    rt.block_on(sim.shutdown());
+}

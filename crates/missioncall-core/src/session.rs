@@ -583,17 +583,25 @@ impl Manager {
         Ok(rec)
     }
 
-    /// Does what is due now (see [`Calls::run_due`]) with the session in use: late jobs become
-    /// overdue; due jobs of this origin are placed, announced and followed. With no session,
-    /// only the overdue jobs are marked.
+    /// Does what is due now (see [`Calls::run_due`]) with the session in use: attempts whose
+    /// process is gone become unknown outcomes; late jobs become overdue; batches whose process
+    /// is gone are paused; due jobs of this origin are placed,
+    /// announced and followed. With no session, only the overdue jobs and the orphaned
+    /// batches are marked.
     pub async fn run_due(&self) -> Result<RunReport> {
         let now = self.cfg.clock.now();
+        // Attempts whose sender is gone (a runner killed mid-call) are unknown outcomes first:
+        // never sent again, and no longer holding a batch's slot.
+        self.recover()?;
         let Some(session) = self.session().await else {
             let grace = chrono::Duration::from_std(crate::schedule::GRACE).unwrap_or_default();
             return Ok(RunReport {
                 overdue: self
                     .history
                     .mark_overdue(now - grace, crate::schedule::OVERDUE_NOTE)?,
+                paused_batches: self
+                    .history
+                    .pause_orphaned_batches(crate::batch_run::ORPHANED_NOTE)?,
                 ..RunReport::default()
             });
         };

@@ -705,7 +705,7 @@ export type PlannedRowDto = {
 	callable: boolean,
 	/**  Why, in a sentence, when it is not simply called. */
 	reason: string | null,
-	/**  The callee's local time, `HH:MM` (and the zone's offset), when known. */
+	/**  The callee's local time, `HH:MM`, when known. */
 	localTime: string | null,
 	/**  When a row outside the calling hours will be placed (RFC 3339). */
 	nextAllowed: string | null,
