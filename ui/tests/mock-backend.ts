@@ -207,6 +207,9 @@ export type MockApi = {
   addQuietly: (seed: SeedCall) => void;
   /** Changes the next `confirm_call` answer (what the backend says it will send). */
   patchNextConfirmation: (patch: Partial<Omit<Confirmation, 'token'>>) => void;
+  /** From now on `schedule_call` without `anyway` is refused as outside the calling hours,
+   *  with this sentence (`null`: accepted again). */
+  scheduleOutsideHours: (sentence: string | null) => void;
   /** A manual export goes on: sends `{done, total}`. */
   exportStep: (done: number) => void;
   /** A manual export ends well. */
@@ -420,6 +423,8 @@ export function installMockBackend(config: MockConfig) {
     if (!b) throw { kind: 'invalidInput', message: `there is no batch number ${id}.` } satisfies AppError;
     return b;
   }
+  /** `schedule_call` without `anyway` refused as outside the calling hours, with this sentence. */
+  let scheduleRefusal: string | null = null;
   /** Calls placed outside the calling hours by "call now anyway": the sentence shown. */
   const outsideHoursOf = new Map<number, string>();
   let callingHours: CallingHoursDto = {
@@ -1535,6 +1540,11 @@ export function installMockBackend(config: MockConfig) {
           throw fill(OUT.schedule.errors.passed, { at: utc });
         }
         if (due - clock() > 366 * 24 * 60 * MINUTE) throw fill(OUT.schedule.errors.tooFar);
+        if (scheduleRefusal && !args.anyway)
+          throw {
+            kind: 'outsideCallingHours',
+            message: `${scheduleRefusal} Nothing was sent. Schedule the call for an allowed time, or confirm that you want to call now anyway.`,
+          } satisfies AppError;
         refuseListed(c.e164);
         tokens.delete(token);
         const job: Job = { id: nextJob++, e164: c.e164, task: c.task, demo: c.demo, dueAt: due, overdue: false, note: '' };
@@ -1664,6 +1674,9 @@ export function installMockBackend(config: MockConfig) {
     },
     patchNextConfirmation(patch) {
       confirmationPatch = patch;
+    },
+    scheduleOutsideHours(sentence) {
+      scheduleRefusal = sentence;
     },
     exportStep(done) {
       if (exportRun) emit('export-progress', { done, total: exportRun.total });

@@ -373,3 +373,20 @@ test('calling hours in Settings: saved in the words of the backend, a window tha
   await card.getByRole('button', { name: 'Save calling hours' }).click();
   await expect(card.locator('[data-error-kind="invalidSettings"]')).toContainText('Calling hours must start before they end');
 });
+
+test('a picked time outside the calling hours is refused in their words, and can be kept on purpose', async ({ page }) => {
+  await openApp(page, { hasKey: true, now: NOW });
+  const late = 'At that time it will be 23:30 for them (Europe/London), outside your calling hours (08:00–21:00, every day).';
+  await page.evaluate((sentence) => window.__mock.scheduleOutsideHours(sentence), late);
+  await review(page, '020 7946 0958');
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Schedule…' }).click();
+  await dialog.getByLabel('Place the call on').fill('2026-03-10T23:30');
+  await dialog.getByTestId('schedule-submit').click();
+  await expect(dialog.locator('[data-error-kind="outsideCallingHours"]')).toContainText(late);
+  await expect(page.getByTestId('scheduled-done')).toHaveCount(0);
+  await dialog.getByTestId('schedule-anyway').click();
+  await expect(page.getByTestId('scheduled-done')).toContainText('scheduled for');
+  const sent = await invocations(page, 'schedule_call');
+  expect(sent.map((s) => s.anyway)).toEqual([false, true]);
+});
