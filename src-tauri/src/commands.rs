@@ -781,6 +781,9 @@ pub async fn add_do_not_call_from_call(
     Ok((&added.listing).into())
 }
 
+/// The name the do-not-call list's export suggests.
+pub const DO_NOT_CALL_FILE_NAME: &str = "do-not-call.csv";
+
 /// Takes a number (E.164) off the list; false if it was not on it.
 #[tauri::command]
 #[specta::specta]
@@ -813,7 +816,7 @@ pub async fn import_do_not_call(
 pub async fn export_do_not_call(app: State<'_, Starting>) -> CmdResult<Option<String>> {
     let state = app.get().await?;
     let host = state.host.clone();
-    let Some(path) = blocking(move || host.save_path("do-not-call.csv", FileKind::Csv)).await?
+    let Some(path) = blocking(move || host.save_path(DO_NOT_CALL_FILE_NAME, FileKind::Csv)).await?
     else {
         return Ok(None);
     };

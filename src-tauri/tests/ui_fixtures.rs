@@ -737,6 +737,122 @@ fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/tests/fixtures")
 }
 
+/// The do-not-call list's, the caller identity's and scheduled calls' words, with `{names}`
+/// where the UI puts its own values.
+fn outreach_fixture() -> Value {
+    use missioncall_app::commands::DO_NOT_CALL_FILE_NAME;
+    use missioncall_app::dto::MAX_SKIPPED_SHOWN;
+    use missioncall_core::do_not_call::{self, Source, MAX_REASON_CHARS};
+    use missioncall_core::identity::{CallerIdentity, MAX_IDENTITY_CHARS};
+    use missioncall_core::schedule::{self, GRACE, OVERDUE_NOTE};
+    let dir = tempfile::tempdir().unwrap();
+    let history = History::open_in_dir(&dir.path().join("data")).unwrap();
+    let long = "x".repeat(MAX_REASON_CHARS + 7);
+    let reason_too_long = template(
+        to_json(&AppError::from(
+            history
+                .add_do_not_call("+442079460958", &long, Source::Typed)
+                .unwrap_err(),
+        )),
+        &(MAX_REASON_CHARS + 7).to_string(),
+        "n",
+    );
+    let import_err = |bytes: &[u8]| {
+        let e = do_not_call::read_bytes(bytes, None).unwrap_err();
+        to_json(&AppError::new(AppErrorKind::InvalidInput, e.to_string()))
+    };
+    let rows = do_not_call::read(
+        "phone,reason\n,none\nnot a number,x\n+442079460958,a\n+442079460958,b\n",
+        None,
+    )
+    .unwrap();
+    let problem = |i: usize| rows.rows[i].problem.clone().expect("a problem");
+    let sentence = |name: Option<&str>, business: Option<&str>, disclose_ai: bool| {
+        CallerIdentity {
+            name: name.map(Into::into),
+            business: business.map(Into::into),
+            disclose_ai,
+        }
+        .sentence()
+        .unwrap()
+    };
+    let plain = sentence(Some("{who}"), None, false);
+    let both = sentence(Some("{name}"), Some("{business}"), false);
+    let (before, after) = plain.split_once("{who}").unwrap();
+    let who_both = both
+        .strip_prefix(before)
+        .and_then(|w| w.strip_suffix(after))
+        .unwrap();
+    let identity_too_long = {
+        let reason = CallerIdentity {
+            name: Some("x".repeat(MAX_IDENTITY_CHARS + 3)),
+            business: None,
+            disclose_ai: true,
+        }
+        .cleaned()
+        .unwrap_err();
+        let e = to_json(&AppError::from(missioncall_core::Error::InvalidIdentity {
+            reason,
+        }));
+        template(
+            template(e, &(MAX_IDENTITY_CHARS + 3).to_string(), "n"),
+            "name",
+            "what",
+        )
+    };
+    let now = chrono::Utc::now();
+    let past = now - chrono::Duration::hours(1);
+    let passed = template(
+        to_json(&AppError::from(
+            schedule::check_time(past, now).unwrap_err(),
+        )),
+        &past.format("%Y-%m-%d %H:%M UTC").to_string(),
+        "at",
+    );
+    let too_far = to_json(&AppError::from(
+        schedule::check_time(now + chrono::Duration::days(400), now).unwrap_err(),
+    ));
+    json!({
+        "doNotCall": {
+            "refusal": do_not_call::refusal_words("{number}", "{why}"),
+            "whyWithReason": do_not_call::refusal_why("{day}", Some("{reason}")),
+            "whyWithoutReason": do_not_call::refusal_why("{day}", None),
+            "maxReasonChars": MAX_REASON_CHARS,
+            "maxSkippedShown": MAX_SKIPPED_SHOWN,
+            "sourceLabels": {
+                "call": Source::Call.label(),
+                "import": Source::Import.label(),
+                "typed": Source::Typed.label(),
+            },
+            "exportFileName": DO_NOT_CALL_FILE_NAME,
+            "importProblems": {
+                "noNumber": problem(0),
+                "notANumber": problem(1),
+                "duplicateInFile": problem(3).replace('3', "{earlier}"),
+            },
+            "errors": {
+                "reasonTooLong": reason_too_long,
+                "importNotText": import_err(&[0xff, 0xfe, 0x00, 0x41]),
+                "importNothing": import_err(b"phone\n\n"),
+            },
+        },
+        "identity": {
+            "who": { "both": who_both, "one": "{one}" },
+            "sentence": {
+                "discloseAi": sentence(Some("{who}"), None, true),
+                "plain": plain,
+            },
+            "maxChars": MAX_IDENTITY_CHARS,
+            "errors": { "tooLong": identity_too_long },
+        },
+        "schedule": {
+            "overdueNote": OVERDUE_NOTE,
+            "graceMinutes": GRACE.as_secs() / 60,
+            "errors": { "passed": passed, "tooFar": too_far },
+        },
+    })
+}
+
 /// A batch as the core plans and stores it: the dry run of a file with what spreadsheets do to
 /// numbers (at a fixed instant, the calling hours on), the batch it starts, and its rows.
 fn batch_fixture() -> Value {
@@ -855,6 +971,7 @@ async fn ui_fixtures_are_up_to_date() {
         ("core-review.json", review_fixture()),
         ("core-backup.json", backup_fixture()),
         ("core-batch.json", batch_fixture()),
+        ("core-outreach.json", outreach_fixture()),
     ];
     check_or_write(&fixtures_dir(), &files);
 }

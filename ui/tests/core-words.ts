@@ -155,8 +155,8 @@ export function samplesFor(calls: CoreCalls, word: string): StatusSamples {
 }
 
 /** core-outreach.json: the words of the do-not-call list, the caller identity and scheduled
- *  calls (`do_not_call.rs`, `identity.rs`, `schedule.rs`). Written by hand from those files
- *  until `src-tauri/tests/ui_fixtures.rs` writes it. */
+ *  calls (`do_not_call.rs`, `identity.rs`, `schedule.rs`), written by
+ *  `src-tauri/tests/ui_fixtures.rs` from those functions. */
 export type CoreOutreach = {
   doNotCall: {
     /** `do_not_call::refusal`: `{number}` as displayed, `{why}` one of the two below. */

@@ -24,5 +24,4 @@ export const corePhone = () => fixture<CorePhone>('core-phone.json');
 export const coreReview = () => fixture<CoreReview>('core-review.json');
 export const coreBackup = () => fixture<CoreBackup>('core-backup.json');
 export const coreBatch = () => fixture<CoreBatch>('core-batch.json');
-// Written by hand from do_not_call.rs, identity.rs and schedule.rs (not yet generated).
 export const coreOutreach = () => fixture<CoreOutreach>('core-outreach.json');

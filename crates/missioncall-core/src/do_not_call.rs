@@ -121,13 +121,22 @@ pub fn day_label(added_at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 /// Why a listed number is not called: "You asked MissionCall never to call +44 20 7946 0958
 /// (added 3 Dec: "asked not to be called"). Remove it from the do-not-call list to call it."
 pub fn refusal(phone_e164: &str, added_on: &str, reason: Option<&str>) -> String {
-    let why = match reason.filter(|r| !r.is_empty()) {
+    refusal_words(&phone::display(phone_e164), &refusal_why(added_on, reason))
+}
+
+/// The part of [`refusal`] that says when (and why) the number was listed: "added 3 Dec:
+/// "asked not to be called"", or "added 3 Dec".
+pub fn refusal_why(added_on: &str, reason: Option<&str>) -> String {
+    match reason.filter(|r| !r.is_empty()) {
         Some(r) => format!("added {added_on}: \"{r}\""),
         None => format!("added {added_on}"),
-    };
+    }
+}
+
+/// [`refusal`] around a number as displayed and its [`refusal_why`].
+pub fn refusal_words(number: &str, why: &str) -> String {
     format!(
-        "You asked MissionCall never to call {} ({why}). Remove it from the do-not-call list to call it.",
-        phone::display(phone_e164)
+        "You asked MissionCall never to call {number} ({why}). Remove it from the do-not-call list to call it."
     )
 }
 
