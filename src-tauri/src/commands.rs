@@ -1076,8 +1076,16 @@ fn place_due_now(state: &crate::state::AppState) {
     let host = state.host.clone();
     tokio::spawn(async move {
         match manager.run_due().await {
-            Ok(report) if !report.is_empty() => host.scheduled_changed(),
-            Ok(_) => {}
+            Ok(report) => {
+                if !report.is_empty() {
+                    host.scheduled_changed();
+                }
+                crate::state::announce_batches(
+                    host.as_ref(),
+                    manager.settings().notifications,
+                    &report,
+                );
+            }
             Err(e) => tracing::warn!("placing a batch's calls: {e}"),
         }
     });

@@ -351,6 +351,7 @@ impl AppState {
                         if !report.is_empty() {
                             host.scheduled_changed();
                         }
+                        announce_batches(host.as_ref(), manager.settings().notifications, &report);
                     }
                     Err(e) => tracing::warn!("placing scheduled calls: {e}"),
                 }
@@ -520,6 +521,22 @@ fn announce_follow_ups(
         }
     }
     Ok(fresh.iter().map(|r| r.id).collect())
+}
+
+/// A native notification (unless they are off) for each batch that ended, or that was found
+/// without its process and paused.
+pub fn announce_batches(
+    host: &dyn Host,
+    level: NotifyLevel,
+    report: &missioncall_core::schedule::RunReport,
+) {
+    if level == NotifyLevel::Off {
+        return;
+    }
+    for b in report.finished_batches.iter().chain(&report.paused_batches) {
+        let (title, body) = missioncall_core::batch_run::notification_text(b);
+        host.notify(&title, &body);
+    }
 }
 
 /// The UI event and, when the settings want it, a native notification for a changed call.

@@ -2649,3 +2649,61 @@ fn a_csv_batch_is_dry_run_started_paused_resumed_exported_and_cancelled() {
     assert_eq!(kind, "invalidInput");
     assert!(message.contains("cannot be resumed"), "{message}");
 }
+
+#[test]
+fn a_batch_that_ends_while_the_app_runs_says_so_in_a_notification() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let keychain = MemKeychain::default();
+    let host = Arc::new(RecordingHost::default());
+    let (path, secrets, rec) = (dir.path().to_path_buf(), keychain.secrets(), host.clone());
+    let h = Harness::with_opener(dir, keychain, host, move || {
+        let mut cfg = ManagerConfig::new(path);
+        cfg.secrets = secrets;
+        cfg.demo_speed = SLOW;
+        cfg.enforce_hours = false;
+        Ok(AppState::with_config(cfg, rec)?.with_watch_timing(quick_watch()))
+    });
+    h.ok("start_demo", json!({}));
+    let file = h.dir.path().join("two.csv");
+    std::fs::write(&file, "phone\n+14155552671\n+14155552672\n12\n").unwrap();
+    *h.host.open_from.lock().unwrap() = Some(file);
+    let picked = h.ok("choose_batch_file", json!({}));
+    let args = json!({ "token": picked["token"], "template": "Ask about the order", "region": null, "phoneColumn": null });
+    let batch = h.ok(
+        "start_batch",
+        json!({ "args": args, "concurrency": 2, "expected": 2 }),
+    );
+    wait_until("both calls placed", || {
+        let sends = h.demo_sends();
+        (sends.0 == 2, sends)
+    });
+    assert!(
+        !h.host.notes().iter().any(|(t, _)| t.starts_with("Batch")),
+        "nothing said while it runs"
+    );
+    let rows = h.ok("batch_rows", json!({ "id": batch["id"] }));
+    for r in rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !r["call"].is_null())
+    {
+        h.force_sim_status(r["call"]["taskId"].as_str().unwrap(), "completed");
+        h.ok("refresh_task", json!({ "id": r["call"]["id"] }));
+    }
+    let note = wait_until("the batch's notification", || {
+        let found = h
+            .host
+            .notes()
+            .into_iter()
+            .find(|(t, _)| t.starts_with("Batch"));
+        (found.is_some(), found)
+    })
+    .unwrap();
+    assert_eq!(note.0, "Batch two.csv is done");
+    assert_eq!(
+        note.1,
+        "2 calls placed, 0 not placed, 1 skipped by the dry run."
+    );
+    assert_eq!(h.ok("list_batches", json!({}))[0]["state"], "done");
+}
