@@ -1052,16 +1052,7 @@ pub async fn start_batch(
 ) -> CmdResult<BatchDto> {
     let state = app.get().await?;
     let (file, plan) = plan_of(&state, &args).await?;
-    let now = BatchPlan::new(&plan);
-    if now.callable != expected {
-        return Err(AppError::new(
-            AppErrorKind::InvalidInput,
-            format!(
-                "The dry run changed since you reviewed it: {} rows can be called now, not {expected}. Nothing was started; review the new dry run.",
-                now.callable
-            ),
-        ));
-    }
+    missioncall_core::batch_run::check_expected(&plan, expected as usize)?;
     let batch = state
         .manager
         .start_batch(&file.name, &args.template, &plan, concurrency)

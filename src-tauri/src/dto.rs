@@ -1079,8 +1079,8 @@ impl BatchPlan {
             .rows
             .iter()
             .map(|r| {
-                let later = r.verdict == Verdict::OutsideHours && r.next_allowed.is_some();
-                let callable = r.verdict == Verdict::Ok || later;
+                let callable = r.callable();
+                let later = callable && r.verdict != Verdict::Ok;
                 PlannedRowDto {
                     row: u32::try_from(r.row).unwrap_or(u32::MAX),
                     input: r.input.clone(),

@@ -899,11 +899,7 @@ fn batch_fixture() -> Value {
             verdict: r.verdict.key(),
             reason: r.reason.as_deref(),
             task: &r.task,
-            due_at: match r.verdict {
-                batch::Verdict::Ok => Some(now),
-                batch::Verdict::OutsideHours => r.next_allowed,
-                _ => None,
-            },
+            due_at: r.due_at(now),
         })
         .collect();
     let b = history

@@ -67,13 +67,7 @@ pub async fn batch(g: &Global, a: BatchArgs) -> Out {
     if !g.json {
         print_plan(g, &plan);
     }
-    let callable = plan
-        .rows
-        .iter()
-        .filter(|r| {
-            matches!(r.verdict, Verdict::Ok | Verdict::OutsideHours) && r.next_allowed_or_now()
-        })
-        .count();
+    let callable = plan.callable();
     if callable == 0 {
         return Err(Failure::new(
             exit::INVALID_INPUT,
@@ -364,17 +358,6 @@ fn row_line(r: &PlannedRow) -> String {
         ),
     };
     format!("row {:>3}  {:<16}  {what}", r.row, number)
-}
-
-trait Placeable {
-    fn next_allowed_or_now(&self) -> bool;
-}
-
-impl Placeable for PlannedRow {
-    /// A row outside the hours is placed later only when a next allowed time was found.
-    fn next_allowed_or_now(&self) -> bool {
-        self.verdict == Verdict::Ok || self.next_allowed.is_some()
-    }
 }
 
 #[derive(Serialize)]

@@ -202,7 +202,31 @@ pub struct Plan {
     pub rows: Vec<PlannedRow>,
 }
 
+impl PlannedRow {
+    /// When the row will be placed if the batch starts at the plan's `now`: at once when it
+    /// passed, at its next allowed time when only the calling hours stopped it, never
+    /// otherwise.
+    pub fn due_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self.verdict {
+            Verdict::Ok => Some(now),
+            Verdict::OutsideHours => self.next_allowed,
+            _ => None,
+        }
+    }
+
+    /// Whether the row will be called (now, or later in the calling hours).
+    pub fn callable(&self) -> bool {
+        self.verdict == Verdict::Ok
+            || (self.verdict == Verdict::OutsideHours && self.next_allowed.is_some())
+    }
+}
+
 impl Plan {
+    /// How many rows will be called (now, or later in the calling hours).
+    pub fn callable(&self) -> usize {
+        self.rows.iter().filter(|r| r.callable()).count()
+    }
+
     /// How many rows got each verdict.
     pub fn counts(&self) -> Counts {
         let mut counts = Counts::default();

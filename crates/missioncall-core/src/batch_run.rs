@@ -13,7 +13,7 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
-use crate::batch::{Facts, Plan, Verdict, RECENT_WINDOW};
+use crate::batch::{Facts, Plan, RECENT_WINDOW};
 use crate::calls::Calls;
 use crate::error::{Error, Result};
 use crate::export::many::ExportError;
@@ -38,6 +38,20 @@ pub fn facts(history: &History, now: DateTime<Utc>) -> Result<Facts> {
     Ok(Facts {
         do_not_call,
         recent,
+    })
+}
+
+/// Checks that a fresh dry run still gives the count of calls the user confirmed: a file or a
+/// history that changed since the review starts nothing.
+pub fn check_expected(plan: &Plan, expected: usize) -> Result<()> {
+    let now = plan.callable();
+    if now == expected {
+        return Ok(());
+    }
+    Err(Error::InvalidBatch {
+        reason: format!(
+            "The dry run changed since you reviewed it: {now} rows can be called now, not {expected}. Nothing was started; review the new dry run."
+        ),
     })
 }
 
@@ -87,11 +101,7 @@ impl Calls {
                 verdict: r.verdict.key(),
                 reason: r.reason.as_deref(),
                 task: &r.task,
-                due_at: match r.verdict {
-                    Verdict::Ok => Some(now),
-                    Verdict::OutsideHours => r.next_allowed,
-                    _ => None,
-                },
+                due_at: r.due_at(now),
             })
             .collect();
         if !rows.iter().any(|r| r.due_at.is_some()) {

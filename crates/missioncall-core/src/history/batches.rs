@@ -377,6 +377,15 @@ impl History {
     /// Marks done every running or paused batch with no row left to place and no call still
     /// going, and returns them.
     pub fn finish_batches(&self) -> Result<Vec<Batch>> {
+        // Called on every round of a runner: no write (and no write lock) when no batch is open.
+        let open: bool = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM batches WHERE state IN (?1, ?2))",
+            params![BatchState::Running.key(), BatchState::Paused.key()],
+            |r| r.get(0),
+        )?;
+        if !open {
+            return Ok(Vec::new());
+        }
         let now = self.now_ms();
         let sql = format!(
             "UPDATE batches SET state = ?1, note = '', updated_at = ?2 \
