@@ -68,5 +68,8 @@ pub const COMMANDS: &[&str] = &[
     "cancel_scheduled",
     "drop_scheduled",
     "place_scheduled_now",
+    "get_background",
+    "set_paused",
+    "set_keep_running_in_tray",
     "ui_ready",
 ];

@@ -866,6 +866,8 @@ fn scheduled_call(
 pub fn local_moment(text: &str) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
     use chrono::TimeZone;
     let naive = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
+        // A date-time field with a finer step gives seconds too.
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M"))
         .map_err(|_| {
             AppError::new(
@@ -902,6 +904,33 @@ pub async fn schedule_call(
         .schedule_confirmed(&token, due, hours_choice(anyway))
         .await?;
     Ok(scheduled_call(state.history(), &job))
+}
+
+/// What keeps MissionCall running with its window closed (scheduled calls, batches), whether
+/// "Pause all" is on, and whether closing the window keeps it running in the tray.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_background(app: State<'_, Starting>) -> CmdResult<BackgroundWork> {
+    app.get().await?.background()
+}
+
+/// "Pause all" (`true`): no scheduled call or batch row is placed until resumed (`false`);
+/// calls already placed go on. Saved, so a restart and the CLI's runner keep it.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_paused(app: State<'_, Starting>, paused: bool) -> CmdResult<BackgroundWork> {
+    app.get().await?.set_paused(paused, false)
+}
+
+/// Whether closing the window keeps MissionCall running in the tray while calls are
+/// scheduled or a batch runs.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_keep_running_in_tray(
+    app: State<'_, Starting>,
+    on: bool,
+) -> CmdResult<BackgroundWork> {
+    app.get().await?.set_keep_running_in_tray(on)
 }
 
 /// The calls waiting to be placed, and those overdue (waiting for the user), soonest first.

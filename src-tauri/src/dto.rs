@@ -926,6 +926,34 @@ impl CallerIdentity {
     }
 }
 
+/// What keeps MissionCall running with its window closed, and the settings about it.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BackgroundWork {
+    /// Closing the window while something waits keeps MissionCall running in the tray.
+    pub keep_running_in_tray: bool,
+    /// "Pause all" is on: no scheduled call or batch row is placed until resumed.
+    pub paused: bool,
+    /// One-off scheduled calls waiting for their time.
+    pub waiting: u32,
+    /// Batches this app runs.
+    pub running_batches: u32,
+    /// What waits, in words ("2 scheduled calls and 1 batch").
+    pub what_waits: String,
+}
+
+impl BackgroundWork {
+    pub fn new(settings: &CoreSettings, bg: missioncall_core::schedule::Background) -> Self {
+        BackgroundWork {
+            keep_running_in_tray: settings.keep_running_in_tray,
+            paused: bg.paused,
+            waiting: u32::try_from(bg.waiting).unwrap_or(u32::MAX),
+            running_batches: u32::try_from(bg.running_batches).unwrap_or(u32::MAX),
+            what_waits: bg.what_waits(),
+        }
+    }
+}
+
 /// A call to be placed later.
 #[derive(Clone, Debug, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

@@ -9,6 +9,7 @@ mod host;
 mod instance;
 mod ready;
 pub mod state;
+mod tray;
 
 use state::{AppState, Starting};
 use std::sync::Arc;
@@ -86,6 +87,9 @@ pub fn specta_builder<R: tauri::Runtime>() -> tauri_specta::Builder<R> {
             cancel_scheduled,
             drop_scheduled,
             place_scheduled_now,
+            get_background,
+            set_paused,
+            set_keep_running_in_tray,
             ui_ready,
         ])
         .events(tauri_specta::collect_events![
@@ -138,7 +142,7 @@ fn no_data_dir() -> error::AppError {
 }
 
 /// Brings the window forward (another start of the app asked for it).
-fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
+pub(crate) fn show_main_window<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.unminimize();
         let _ = w.show();
@@ -181,6 +185,18 @@ pub fn run() {
                 .build(),
         )
         .invoke_handler(builder.invoke_handler())
+        // With calls scheduled or a batch running, closing the window keeps MissionCall
+        // running in the tray (see tray.rs); otherwise it closes, and the app with it.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.label() == "main" && tray::keep_running(window.app_handle()) {
+                    api.prevent_close();
+                    if let Err(e) = window.hide() {
+                        log::warn!("hiding the window: {e}");
+                    }
+                }
+            }
+        })
         .on_page_load(|_, payload| {
             ready::mark(match payload.event() {
                 tauri::webview::PageLoadEvent::Started => "page-load-started",
@@ -194,6 +210,7 @@ pub fn run() {
                 let handle = app.handle().clone();
                 primary.serve(move || show_main_window(&handle));
             }
+            tray::build(app.handle());
             let host = Arc::new(host::TauriHost::new(app.handle().clone()));
             // Opened in the background: the window loads its page meanwhile.
             app.manage(Starting::spawn(move || {

@@ -4,7 +4,7 @@
 //! manager's; this only forwards its events to the window and, per the settings, to native
 //! notifications. It must never hand the API key to the host or keep it anywhere.
 
-use crate::dto::{AppMode, Connection, ExportProgress, NetworkState, TaskUpdated};
+use crate::dto::{AppMode, BackgroundWork, Connection, ExportProgress, NetworkState, TaskUpdated};
 use crate::error::{AppError, AppErrorKind, CmdResult};
 use chrono::{Local, NaiveDateTime, TimeZone};
 use missioncall_core::history::{CallRecord, History};
@@ -40,6 +40,9 @@ pub trait Host: Send + Sync + 'static {
     fn print(&self) -> Result<(), String>;
     /// Scheduled calls changed without the window asking (placed, refused, overdue).
     fn scheduled_changed(&self);
+    /// The tray icon: shown (the setting "keep running in the tray") and its "Pause all"
+    /// item's words.
+    fn tray_state(&self, shown: bool, paused: bool);
 }
 
 /// What a file dialog is for: the filter it offers.
@@ -258,6 +261,8 @@ impl AppState {
 
     /// Starts forwarding the manager's events to the window, then its session.
     pub async fn start(&self) -> CmdResult<AppMode> {
+        self.host
+            .tray_state(self.settings().keep_running_in_tray, self.manager.paused());
         self.forward_events();
         self.watch_follow_ups();
         self.manager.start().await?;
@@ -460,6 +465,61 @@ impl AppState {
     pub async fn clear_key(&self) -> CmdResult<()> {
         self.manager.clear_key().await?;
         Ok(())
+    }
+
+    /// What would keep MissionCall running with its window closed, and the two settings about
+    /// it.
+    pub fn background(&self) -> CmdResult<BackgroundWork> {
+        let bg = self.manager.background()?;
+        Ok(BackgroundWork::new(&self.settings(), bg))
+    }
+
+    /// "Pause all" (`true`) or resume: saved, the tray's words changed, the window told (from
+    /// the tray, a notification says it too, since the window may be closed).
+    pub fn set_paused(&self, paused: bool, from_tray: bool) -> CmdResult<BackgroundWork> {
+        let saved = self.manager.set_paused(paused)?;
+        self.host
+            .tray_state(saved.keep_running_in_tray, saved.paused);
+        self.host.scheduled_changed();
+        if from_tray && saved.notifications != NotifyLevel::Off {
+            let (title, body) = missioncall_core::schedule::pause_notice(paused);
+            self.host.notify(&title, &body);
+        }
+        self.background()
+    }
+
+    /// Whether closing the window keeps MissionCall running in the tray.
+    pub fn set_keep_running_in_tray(&self, on: bool) -> CmdResult<BackgroundWork> {
+        let saved = self.manager.set_keep_running_in_tray(on)?;
+        self.host
+            .tray_state(saved.keep_running_in_tray, saved.paused);
+        self.background()
+    }
+
+    /// The window is being closed: `true` when MissionCall should keep running in the tray
+    /// instead of quitting (the setting is on and calls are scheduled or a batch runs); then a
+    /// notification (unless they are off) says so, and what waits. A history that cannot be
+    /// read closes as asked.
+    pub fn close_to_tray(&self) -> bool {
+        let settings = self.settings();
+        if !settings.keep_running_in_tray {
+            return false;
+        }
+        let bg = match self.manager.background() {
+            Ok(bg) => bg,
+            Err(e) => {
+                tracing::warn!("checking what is scheduled before closing: {e}");
+                return false;
+            }
+        };
+        if !bg.has_work() {
+            return false;
+        }
+        if settings.notifications != NotifyLevel::Off {
+            let (title, body) = bg.tray_notice();
+            self.host.notify(&title, &body);
+        }
+        true
     }
 
     /// Saves new settings.

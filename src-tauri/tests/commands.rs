@@ -146,6 +146,8 @@ struct RecordingHost {
     open_from: Mutex<Option<PathBuf>>,
     progress: Mutex<Vec<(u32, u32)>>,
     scheduled_events: std::sync::atomic::AtomicUsize,
+    /// The tray as last set: (shown, paused).
+    tray: Mutex<Option<(bool, bool)>>,
 }
 
 impl Host for RecordingHost {
@@ -182,6 +184,9 @@ impl Host for RecordingHost {
     fn scheduled_changed(&self) {
         self.scheduled_events
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn tray_state(&self, shown: bool, paused: bool) {
+        *self.tray.lock().unwrap() = Some((shown, paused));
     }
 }
 
@@ -2706,4 +2711,128 @@ fn a_batch_that_ends_while_the_app_runs_says_so_in_a_notification() {
         "2 calls placed, 0 not placed, 1 skipped by the dry run."
     );
     assert_eq!(h.ok("list_batches", json!({}))[0]["state"], "done");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13: the tray. Closing the window keeps the app running while calls wait; "Pause all".
+
+#[test]
+fn closing_with_a_call_scheduled_keeps_running_and_pause_all_holds_it_until_resumed() {
+    let clock = ManualClock::new(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 30, 12, 0, 0)
+            .unwrap(),
+    );
+    let c = clock.clone();
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let keychain = MemKeychain::default();
+    let host = Arc::new(RecordingHost::default());
+    let (path, secrets, rec) = (dir.path().to_path_buf(), keychain.secrets(), host.clone());
+    let h = Harness::with_opener(dir, keychain, host, move || {
+        let mut cfg = ManagerConfig::new(path);
+        cfg.secrets = secrets;
+        cfg.demo_speed = SLOW;
+        cfg.clock = c;
+        cfg.enforce_hours = false;
+        Ok(AppState::with_config(cfg, rec)?.with_watch_timing(quick_watch()))
+    });
+    h.ok("start_demo", json!({}));
+    let state = h.state();
+    let tray = || *h.host.tray.lock().unwrap();
+    assert_eq!(tray(), Some((true, false)), "the tray shown at start");
+    // Nothing waits: closing the window quits, and says nothing.
+    assert!(!state.close_to_tray());
+    assert!(h.host.notes().is_empty());
+
+    let confirmation = h
+        .confirm(NUMBER, None, "Ask about the opening hours", false)
+        .unwrap();
+    let at = (clock.now() + chrono::Duration::minutes(3))
+        .with_timezone(&chrono::Local)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    h.ok(
+        "schedule_call",
+        json!({ "token": confirmation["token"], "at": at, "anyway": false }),
+    );
+    let bg = h.ok("get_background", json!({}));
+    assert_eq!(
+        bg,
+        json!({ "keepRunningInTray": true, "paused": false, "waiting": 1, "runningBatches": 0, "whatWaits": "1 scheduled call" })
+    );
+    // Now closing the window keeps the app running, and a notification says why.
+    assert!(state.close_to_tray());
+    assert_eq!(
+        h.host.notes().last().unwrap().0,
+        "MissionCall is still running"
+    );
+    assert!(h
+        .host
+        .notes()
+        .last()
+        .unwrap()
+        .1
+        .starts_with("1 scheduled call waits"));
+
+    // The tray's "Pause all": saved, the menu's words and the window follow, and it says so.
+    let events = || {
+        h.host
+            .scheduled_events
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
+    let before = events();
+    state.set_paused(true, true).unwrap();
+    assert_eq!(tray(), Some((true, true)));
+    assert!(events() > before, "the window was told");
+    assert_eq!(h.host.notes().last().unwrap().0, "Scheduled calls paused");
+    assert_eq!(h.ok("get_background", json!({}))["paused"], true);
+
+    // Its time comes while paused: the watch looks, and places nothing.
+    let creates = || h.demo_sim(|s| s.stats().creates);
+    clock.advance(chrono::Duration::minutes(3));
+    let looked = state.watch_rounds();
+    wait_until("three rounds of the app's watch", || {
+        let n = state.watch_rounds();
+        (n >= looked + 3, n)
+    });
+    assert_eq!(creates(), 0, "placed while paused");
+
+    // Resumed from the window (within the grace): placed, once.
+    let notes = h.host.notes().len();
+    let bg = h.ok("set_paused", json!({ "paused": false }));
+    assert_eq!(bg["paused"], false);
+    assert_eq!(tray(), Some((true, false)));
+    assert_eq!(
+        h.host.notes().len(),
+        notes,
+        "no notification for the window's own click"
+    );
+    wait_until("the call after the resume", || {
+        let n = creates();
+        (n >= 1, n)
+    });
+    let looked = state.watch_rounds();
+    wait_until("three more rounds", || {
+        let n = state.watch_rounds();
+        (n >= looked + 3, n)
+    });
+    assert_eq!(creates(), 1);
+    assert!(!state.close_to_tray(), "nothing waits any more");
+
+    // With the setting off, closing quits even while a call waits, and the tray is hidden.
+    let bg = h.ok("set_keep_running_in_tray", json!({ "on": false }));
+    assert_eq!(bg["keepRunningInTray"], false);
+    assert_eq!(tray(), Some((false, false)));
+    let confirmation = h
+        .confirm(NUMBER, None, "Ask about the Sunday hours", true)
+        .unwrap();
+    let at = (clock.now() + chrono::Duration::hours(2))
+        .with_timezone(&chrono::Local)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    h.ok(
+        "schedule_call",
+        json!({ "token": confirmation["token"], "at": at, "anyway": false }),
+    );
+    assert!(!state.close_to_tray());
 }

@@ -747,6 +747,20 @@ fn outreach_fixture() -> Value {
     use missioncall_core::schedule::{self, GRACE, OVERDUE_NOTE};
     let dir = tempfile::tempdir().unwrap();
     let history = History::open_in_dir(&dir.path().join("data")).unwrap();
+    let mut what_waits = serde_json::Map::new();
+    for waiting in 0..4 {
+        for running_batches in 0..3 {
+            let bg = schedule::Background {
+                waiting,
+                running_batches,
+                paused: false,
+            };
+            what_waits.insert(
+                format!("{waiting},{running_batches}"),
+                Value::String(bg.what_waits()),
+            );
+        }
+    }
     let long = "x".repeat(MAX_REASON_CHARS + 7);
     let reason_too_long = template(
         to_json(&AppError::from(
@@ -849,6 +863,8 @@ fn outreach_fixture() -> Value {
             "overdueNote": OVERDUE_NOTE,
             "graceMinutes": GRACE.as_secs() / 60,
             "errors": { "passed": passed, "tooFar": too_far },
+            // `Background::what_waits`, by "calls,batches" (what the app's getBackground says).
+            "whatWaits": what_waits,
         },
     })
 }

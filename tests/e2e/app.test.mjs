@@ -649,3 +649,72 @@ test('a CSV batch goes through its dry run, the count confirmed, a pause and a r
   assert.match(lines[2], /^2,4\.15555E\+10,,Not placed,/);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a scheduled call fires once while the window is closed to the tray, and the window comes back', async () => {
+  const d = driver;
+  if (!(await d.findAll(modePill('Demo'))).length) await startDemo(d);
+  const TRAY = { number: '4155550177', display: '+1 415-555-0177', task: 'Ask whether the bakery has rye bread today' };
+  const data = (args) => {
+    const r = spawnSync(CLI, [...args, '--json'], { env: process.env, encoding: 'utf8', timeout: 30000 });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  };
+  const callsTo = () => data(['history', '--limit', '100']).filter((c) => c.phone_number === '+1' + TRAY.number);
+  const visibleWindows = () =>
+    spawnSync('xdotool', ['search', '--onlyvisible', '--name', '^MissionCall$'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean);
+
+  // Scheduled from the confirmation, 30 seconds ahead (the field takes seconds when given).
+  await d.click("//nav//button[contains(., 'New call')]");
+  await d.type("//input[@id='phone']", TRAY.number);
+  await d.waitFor(`//*[@data-testid='phone-status'][contains(., ${lit(TRAY.display)})]`);
+  await d.type("//textarea[@id='task']", TRAY.task);
+  await d.click("//button[@type='submit'][contains(., 'Review call')]");
+  await d.click("//dialog//button[contains(., 'Schedule…')]");
+  await d.waitFor("//input[@id='schedule-at']");
+  const due = new Date(Date.now() + 30000);
+  const p = (n) => String(n).padStart(2, '0');
+  const local = `${due.getFullYear()}-${p(due.getMonth() + 1)}-${p(due.getDate())}T${p(due.getHours())}:${p(due.getMinutes())}:${p(due.getSeconds())}`;
+  await d.exec(
+    "const f = document.getElementById('schedule-at'); f.step = '1'; f.value = arguments[0]; f.dispatchEvent(new Event('input', { bubbles: true }));",
+    [local],
+  );
+  await d.click("//button[@data-testid='schedule-submit']");
+  await d.waitFor("//*[@data-testid='scheduled-done']", 10000);
+  const [job] = data(['scheduled', 'list']).filter((j) => j.phone_e164 === '+1' + TRAY.number);
+  assert.equal(job.state, 'waiting');
+
+  // The user closes the window, as with its close button: the app hides it and keeps running.
+  const [win] = visibleWindows();
+  assert.ok(win, 'the window is on screen');
+  const closed = spawnSync('python3', [new URL('./close-window.py', import.meta.url).pathname, win], { encoding: 'utf8' });
+  assert.equal(closed.status, 0, closed.stderr);
+  await waitUntil(() => visibleWindows().length === 0, 10000, 'the window never went to the tray');
+  assert.equal(lockIsFree(process.env.MISSIONCALL_DATA_DIR), false, 'the app is still running');
+  if (NOTIFY_LOG) {
+    await waitUntil(
+      () => notifyTitles(readFileSync(NOTIFY_LOG, 'utf8')).includes('MissionCall is still running'),
+      10000,
+      'no notification that it keeps running',
+    );
+  }
+
+  // Its time comes with the window closed: placed once, and followed to its end.
+  await waitUntil(() => callsTo().some((c) => c.status_text === 'Done'), 120000, 'the scheduled call was never placed and done');
+  assert.equal(visibleWindows().length, 0, 'the window stayed closed');
+  const after = data(['scheduled', 'list', '--all']).find((j) => j.id === job.id);
+  assert.equal(after.state, 'placed');
+  const calls = callsTo();
+  assert.equal(calls.length, 1, `one call: ${JSON.stringify(calls)}`);
+  assert.equal(calls[0].id, after.attempt_id);
+
+  // Starting the app again brings the same window back, with the call in its history.
+  const again = spawnSync(APP, [], { timeout: 20000, encoding: 'utf8' });
+  assert.equal(again.status, 0, again.stderr);
+  await waitUntil(() => visibleWindows().length === 1, 10000, 'the window never came back');
+  await d.click("//nav//button[contains(., 'History')]");
+  await d.waitFor(`//*[@data-testid='history-row'][contains(., ${lit(TRAY.display)})]`, 10000);
+  await shot('14-back-from-the-tray');
+  assert.equal(callsTo().length, 1, 'still one call');
+});

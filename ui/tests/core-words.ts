@@ -184,6 +184,8 @@ export type CoreOutreach = {
     /** `schedule::GRACE`: a job later than this when found is overdue, not placed. */
     graceMinutes: number;
     errors: Record<'passed' | 'tooFar', ErrorTemplate>;
+    /** `Background::what_waits`, by "calls,batches" (0-3 calls, 0-2 batches). */
+    whatWaits: Record<string, string>;
   };
 };
 

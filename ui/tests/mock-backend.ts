@@ -46,6 +46,7 @@ import type {
   ConfirmCallArgs,
   Confirmation,
   CallingHoursDto,
+  BackgroundWork,
   BatchDto,
   BatchFile,
   Contact,
@@ -160,6 +161,10 @@ export type MockConfig = {
   /** Scheduled calls: due `inMinutes` after the backend's clock (negative: its time passed
    *  while the app was closed, so it is overdue). */
   scheduled?: { number: string; task: string; inMinutes: number; demo?: boolean }[];
+  /** "Pause all" is on (saved from an earlier run or the tray). */
+  paused?: boolean;
+  /** Closing the window keeps the app running in the tray (default: on). */
+  keepRunningInTray?: boolean;
 };
 
 type Invocation = { cmd: string; args: Record<string, unknown> };
@@ -418,6 +423,17 @@ export function installMockBackend(config: MockConfig) {
   let batchToken: string | null = null;
   let nextBatch = 1;
   const batchList: BatchDto[] = [];
+  /** "Pause all", and the tray setting. */
+  let paused = config.paused ?? false;
+  let keepRunning = config.keepRunningInTray ?? true;
+  /** What `get_background` answers: the jobs waiting (not overdue), the running batches. */
+  const background = (): BackgroundWork => {
+    const waiting = jobs.filter((j) => !j.overdue).length;
+    const runningBatches = batchList.filter((b) => b.state === 'running').length;
+    const whatWaits = OUT.schedule.whatWaits[`${Math.min(waiting, 3)},${Math.min(runningBatches, 2)}`];
+    if (whatWaits === undefined) throw new Error(`core-outreach.json has no whatWaits for ${waiting},${runningBatches}`);
+    return { keepRunningInTray: keepRunning, paused, waiting, runningBatches, whatWaits };
+  };
   function findBatch(id: number): BatchDto {
     const b = batchList.find((x) => x.id === id);
     if (!b) throw { kind: 'invalidInput', message: `there is no batch number ${id}.` } satisfies AppError;
@@ -1551,6 +1567,14 @@ export function installMockBackend(config: MockConfig) {
         jobs.push(job);
         return scheduledOf(job);
       }
+      case 'get_background':
+        return background();
+      case 'set_paused':
+        paused = Boolean(args.paused);
+        return background();
+      case 'set_keep_running_in_tray':
+        keepRunning = Boolean(args.on);
+        return background();
       case 'list_scheduled':
         return [...jobs].sort((a, b) => a.dueAt - b.dueAt).map(scheduledOf);
       case 'cancel_scheduled':
@@ -1698,14 +1722,16 @@ export function installMockBackend(config: MockConfig) {
       skew += minutes * MINUTE;
     },
     runDue() {
+      // Paused: nothing is placed; a time that passed beyond the grace still becomes overdue.
       let changed = false;
       for (const j of [...jobs].sort((a, b) => a.dueAt - b.dueAt)) {
         if (j.overdue || j.dueAt > clock()) continue;
-        changed = true;
         if (clock() - j.dueAt > OUT.schedule.graceMinutes * MINUTE) {
           j.overdue = true;
           j.note = OUT.schedule.overdueNote;
-        } else {
+          changed = true;
+        } else if (!paused) {
+          changed = true;
           try {
             placeJob(j);
           } catch {

@@ -390,3 +390,49 @@ test('a picked time outside the calling hours is refused in their words, and can
   const sent = await invocations(page, 'schedule_call');
   expect(sent.map((s) => s.anyway)).toEqual([false, true]);
 });
+
+test('"Pause all" from Settings: a banner everywhere, a due call is not placed, Resume places it', async ({ page }) => {
+  await openSettings(page, {
+    scheduled: [{ number: '020 7946 0958', task: TASK, inMinutes: 1 }],
+  });
+  const card = page.getByTestId('background-card');
+  await expect(card.getByTestId('keep-running')).toBeChecked();
+  await expect(card.getByTestId('background-now')).toHaveText(`Now: ${OUT.schedule.whatWaits['1,0']} waits.`);
+  await card.getByRole('button', { name: 'Pause all scheduled calls' }).click();
+  expect(await invocations(page, 'set_paused')).toEqual([{ paused: true }]);
+  const banner = page.getByTestId('paused-banner');
+  await expect(banner).toContainText('Scheduled calls are paused.');
+  await expect(card.getByTestId('background-now')).toContainText('Paused:');
+  // Its time comes while paused: the watch places nothing.
+  await page.evaluate(() => {
+    window.__mock.advanceClock(1);
+    window.__mock.runDue();
+  });
+  expect(await page.evaluate(() => window.__mock.callCount())).toBe(0);
+  // The banner follows the user to another screen; Resume there.
+  await nav(page).getByRole('button', { name: 'Scheduled' }).click();
+  await expect(banner).toBeVisible();
+  await banner.getByRole('button', { name: 'Resume' }).click();
+  await expect(banner).toHaveCount(0);
+  expect(await invocations(page, 'set_paused')).toEqual([{ paused: true }, { paused: false }]);
+  await page.evaluate(() => window.__mock.runDue());
+  await expect(page.getByTestId('scheduled-empty')).toBeVisible();
+  expect(await page.evaluate(() => window.__mock.callCount())).toBe(1);
+});
+
+test('paused from the tray: the window shows it when told, and the tray setting can be turned off', async ({ page }) => {
+  await openSettings(page, {});
+  const card = page.getByTestId('background-card');
+  await expect(card.getByTestId('background-now')).toHaveText('Nothing is scheduled now.');
+  await expect(page.getByTestId('paused-banner')).toHaveCount(0);
+  // The tray's "Pause all" saves it in the backend and sends `scheduled-changed`.
+  await page.evaluate(async () => {
+    await (window as any).__TAURI_INTERNALS__.invoke('set_paused', { paused: true });
+    window.__mock.emit('scheduled-changed', null);
+  });
+  await expect(page.getByTestId('paused-banner')).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Resume scheduled calls' })).toBeVisible();
+  await card.getByTestId('keep-running').uncheck();
+  expect(await invocations(page, 'set_keep_running_in_tray')).toEqual([{ on: false }]);
+  await expect(card.getByTestId('keep-running')).not.toBeChecked();
+});

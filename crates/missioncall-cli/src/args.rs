@@ -418,6 +418,12 @@ pub enum ScheduledAction {
     Confirm { id: i64 },
     /// Drop an overdue scheduled call: it is not placed.
     Drop { id: i64 },
+    /// Pause all: no scheduled call and no batch row is placed, here or in the app, until
+    /// `scheduled resume` (calls already placed go on).
+    Pause,
+    /// Resume what `scheduled pause` (or the app's "Pause all") held. A call whose time passed
+    /// meanwhile is overdue: it waits for you.
+    Resume,
 }
 
 #[derive(Subcommand, Debug)]

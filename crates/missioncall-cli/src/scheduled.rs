@@ -153,7 +153,12 @@ pub async fn scheduled(g: &Global, action: ScheduledAction) -> Out {
             if g.json {
                 let items: Vec<JobJson> = jobs.iter().map(JobJson::from).collect();
                 json_line(&items);
-            } else if jobs.is_empty() {
+                return Ok(exit::OK);
+            }
+            if m.paused() {
+                println!("{PAUSED_LINE}");
+            }
+            if jobs.is_empty() {
                 println!("No scheduled calls.");
             } else {
                 for j in &jobs {
@@ -170,6 +175,29 @@ pub async fn scheduled(g: &Global, action: ScheduledAction) -> Out {
         ScheduledAction::Drop { id } => {
             let job = manager(g, false)?.drop_scheduled(id)?;
             print_job(g, &job, "dropped; it will not be placed");
+            Ok(exit::OK)
+        }
+        ScheduledAction::Pause | ScheduledAction::Resume => {
+            let pause = matches!(action, ScheduledAction::Pause);
+            let m = manager(g, false)?;
+            m.set_paused(pause)?;
+            let bg = m.background()?;
+            if g.json {
+                json_line(&bg);
+            } else if pause {
+                let waiting = if bg.waiting > 0 {
+                    format!(" Waiting: {}.", bg.what_waits())
+                } else {
+                    String::new()
+                };
+                println!(
+                    "Paused: no scheduled call or batch row is placed until `missioncall scheduled resume` (calls already placed go on).{waiting}"
+                );
+            } else {
+                println!(
+                    "Resumed: scheduled calls are placed at their time again. A call whose time passed meanwhile is overdue and waits for you (`missioncall scheduled list`)."
+                );
+            }
             Ok(exit::OK)
         }
         ScheduledAction::Confirm { id } => {
@@ -270,6 +298,9 @@ fn announce_overdue(g: &Global, job: &ScheduledJob) {
     }
 }
 
+/// Said while "Pause all" is on.
+const PAUSED_LINE: &str = "Paused: no scheduled call or batch row is placed until you resume (`missioncall scheduled resume`, or the app's tray menu).";
+
 /// `missioncall run-scheduled`: places due calls until Ctrl-C.
 pub async fn run_scheduled(g: &Global) -> Out {
     let m = real(g, false).await?;
@@ -285,12 +316,25 @@ pub async fn run_scheduled(g: &Global) -> Out {
         announce_overdue(g, &job);
     }
     eprintln!("Placing scheduled calls for {origin} as they fall due. Press Ctrl-C to stop.");
+    let mut said_paused = false;
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     loop {
         match m.run_due().await {
             Ok(report) => print_report(g, &report),
             Err(e) => eprintln!("missioncall: {e} Trying again."),
+        }
+        let paused = m.paused();
+        if paused != said_paused {
+            eprintln!(
+                "{}",
+                if paused {
+                    PAUSED_LINE
+                } else {
+                    "Resumed: placing scheduled calls as they fall due."
+                }
+            );
+            said_paused = paused;
         }
         let wait = match m.next_due() {
             Ok(Some(due)) => (due - Utc::now()).to_std().unwrap_or(Duration::ZERO),

@@ -342,3 +342,38 @@ fn two_runners_on_one_history_place_each_call_once() {
     assert_eq!(cli.history().len(), 5);
     assert!(jobs(&cli).iter().all(|j| j["state"] == "placed"));
 }
+
+#[test]
+fn a_pause_holds_a_due_call_in_a_running_runner_until_resume_then_it_is_placed_once() {
+    let sim = TestSim::new(0.01);
+    let cli = Cli::for_sim(&sim);
+    let due = chrono::Utc::now() + AHEAD;
+    let id = schedule(&cli, SF, "Ask whether the dry cleaning is ready", due);
+    let run = cli.run(&["scheduled", "pause"]).expect(OK);
+    assert!(run.stdout.starts_with("Paused:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Waiting: 1 scheduled call."),
+        "{}",
+        run.stdout
+    );
+    let listed = cli.run(&["scheduled", "list"]).expect(OK);
+    assert!(listed.stdout.starts_with("Paused:"), "{}", listed.stdout);
+    // The runner started after the pause, and the pause is in the settings it shares.
+    let runner = Runner::start(&cli);
+    // Three of the runner's one-second rounds after the call's time: still waiting.
+    wait_for("the call's time and three rounds", || {
+        chrono::Utc::now() > due + chrono::Duration::seconds(3)
+    });
+    assert_eq!(state(&cli, id), "waiting");
+    assert_eq!(sim.stats().creates, 0, "nothing is sent while paused");
+    // Resumed from another process: the runner places it (still within the grace), once.
+    let run = cli.run(&["scheduled", "resume", "--json"]).expect(OK);
+    assert_eq!(run.json()["paused"], false, "{}", run.stdout);
+    wait_for("the call after the resume", || answered(&cli, id));
+    wait_for("its announcement", || !runner.events().is_empty());
+    assert_eq!(sim.stats().creates, 1);
+    assert_eq!(cli.history().len(), 1);
+    assert_eq!(runner.interrupt(), OK);
+    let listed = cli.run(&["scheduled", "list"]).expect(OK);
+    assert!(!listed.stdout.contains("Paused"), "{}", listed.stdout);
+}

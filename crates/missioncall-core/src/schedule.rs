@@ -66,6 +66,111 @@ impl RunReport {
     }
 }
 
+/// What would keep MissionCall running with its window closed (see
+/// [`crate::session::Manager::background`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Background {
+    /// One-off calls waiting for their time (not batch rows; overdue ones wait for the user,
+    /// not for the app).
+    pub waiting: usize,
+    /// Batches running in this process.
+    pub running_batches: usize,
+    /// "Pause all" is on: nothing scheduled is placed until the user resumes.
+    pub paused: bool,
+}
+
+impl Background {
+    /// True when something would be placed later by this process (paused or not: a paused
+    /// app that quits would lose the resume).
+    pub fn has_work(&self) -> bool {
+        self.waiting > 0 || self.running_batches > 0
+    }
+
+    /// What waits, in words: "2 scheduled calls and 1 batch".
+    pub fn what_waits(&self) -> String {
+        let calls = match self.waiting {
+            0 => None,
+            1 => Some("1 scheduled call".to_owned()),
+            n => Some(format!("{n} scheduled calls")),
+        };
+        let batches = match self.running_batches {
+            0 => None,
+            1 => Some("1 batch".to_owned()),
+            n => Some(format!("{n} batches")),
+        };
+        match (calls, batches) {
+            (Some(c), Some(b)) => format!("{c} and {b}"),
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => "nothing".to_owned(),
+        }
+    }
+
+    /// The notification when the window closes and MissionCall keeps running in the tray.
+    pub fn tray_notice(&self) -> (String, String) {
+        let what = self.what_waits();
+        let (verb, them) = if self.waiting + self.running_batches == 1 {
+            ("waits", "it")
+        } else {
+            ("wait", "them")
+        };
+        let body = if self.paused {
+            format!(
+                "{what} {verb}, paused: nothing is placed until you resume from the tray icon. Quit from there too."
+            )
+        } else {
+            format!(
+                "{what} {verb}: MissionCall keeps running in the tray to place {them}. Show or quit it from the tray icon."
+            )
+        };
+        (
+            "MissionCall is still running".to_owned(),
+            upper_first(&body),
+        )
+    }
+
+    /// The tray icon's tooltip.
+    pub fn tray_tooltip(&self) -> String {
+        if !self.has_work() {
+            return "MissionCall".to_owned();
+        }
+        let paused = if self.paused { " (paused)" } else { "" };
+        format!("MissionCall: {}{paused}", self.what_waits())
+    }
+}
+
+/// The notification when "Pause all" is switched from the tray (the window may be closed).
+pub fn pause_notice(paused: bool) -> (String, String) {
+    if paused {
+        (
+            "Scheduled calls paused".to_owned(),
+            "No scheduled call or batch row is placed until you resume, from the tray icon or the window. Calls already placed go on.".to_owned(),
+        )
+    } else {
+        (
+            "Scheduled calls resumed".to_owned(),
+            "Scheduled calls are placed at their time again. A call whose time passed meanwhile waits for you in Scheduled.".to_owned(),
+        )
+    }
+}
+
+/// The tray menu's words for "Pause all", as it stands.
+pub fn pause_menu_text(paused: bool) -> &'static str {
+    if paused {
+        "Resume scheduled calls"
+    } else {
+        "Pause all scheduled calls"
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// Checks that `due_at` can be a scheduled call's time, seen from `now`.
 pub fn check_time(due_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
     if due_at <= now {

@@ -362,6 +362,70 @@ impl Manager {
         Ok(checked)
     }
 
+    /// "Pause all" (`true`) or resume (`false`): while paused no scheduled call and no batch
+    /// row is placed, by this process or by any runner sharing the data folder; calls already
+    /// placed go on. A one-off call whose time passes meanwhile is overdue on resume: it waits
+    /// for the user. Returns the settings as saved.
+    pub fn set_paused(&self, paused: bool) -> Result<Settings> {
+        self.update_settings(|s| s.paused = paused)
+    }
+
+    /// Whether closing the window keeps MissionCall running in the tray while calls are
+    /// scheduled or a batch runs. Returns the settings as saved.
+    pub fn set_keep_running_in_tray(&self, on: bool) -> Result<Settings> {
+        self.update_settings(|s| s.keep_running_in_tray = on)
+    }
+
+    /// Whether scheduled calls are paused, as saved now: read again from the settings file, so
+    /// a pause (or a resume) made by another process sharing the data folder counts at once.
+    pub fn paused(&self) -> bool {
+        let path = self.cfg.data_dir.join(crate::settings::FILE_NAME);
+        let on_disk = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Settings>(&b).ok())
+            .map(|s| s.paused);
+        let mut current = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = on_disk {
+            current.paused = p;
+        }
+        current.paused
+    }
+
+    /// What would keep MissionCall running with its window closed: one-off calls waiting for
+    /// their time, and batches this process runs.
+    pub fn background(&self) -> Result<crate::schedule::Background> {
+        let waiting = self
+            .history
+            .jobs(&[crate::call::JobState::Waiting])?
+            .iter()
+            .filter(|j| j.batch_id.is_none())
+            .count();
+        let mut running_batches = 0;
+        for b in self.history.batches()? {
+            if b.state == crate::call::BatchState::Running && self.history.runs_batch(&b)? {
+                running_batches += 1;
+            }
+        }
+        Ok(crate::schedule::Background {
+            waiting,
+            running_batches,
+            paused: self.paused(),
+        })
+    }
+
+    /// Saves the settings changed by `change` (checked first) and keeps them.
+    fn update_settings(&self, change: impl FnOnce(&mut Settings)) -> Result<Settings> {
+        let mut next = self.settings();
+        change(&mut next);
+        let checked = next.validated()?;
+        checked.save(&self.cfg.data_dir)?;
+        if let Ok(mut s) = self.settings.lock() {
+            *s = checked.clone();
+        }
+        self.first_run.store(false, Ordering::Relaxed);
+        Ok(checked)
+    }
+
     /// The calling hours and the user's time zone (as saved, also when
     /// [`crate::settings::ENV_CALLING_HOURS`] lifts them for this process).
     pub fn hours_rule(&self) -> HoursRule {
@@ -593,7 +657,14 @@ impl Manager {
         // Attempts whose sender is gone (a runner killed mid-call) are unknown outcomes first:
         // never sent again, and no longer holding a batch's slot.
         self.recover()?;
-        let Some(session) = self.session().await else {
+        // Paused ("Pause all"): nothing is placed; what is late is still marked, so a one-off
+        // call whose time passed meanwhile asks first on resume.
+        let session = if self.paused() {
+            None
+        } else {
+            self.session().await
+        };
+        let Some(session) = session else {
             let grace = chrono::Duration::from_std(crate::schedule::GRACE).unwrap_or_default();
             return Ok(RunReport {
                 overdue: self
@@ -725,6 +796,8 @@ impl Manager {
         let checked = Settings {
             demo: before.demo,
             calling_hours: before.calling_hours,
+            keep_running_in_tray: before.keep_running_in_tray,
+            paused: before.paused,
             ..new.validated()?
         }
         .with_caller_identity(before.caller_identity());

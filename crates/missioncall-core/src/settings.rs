@@ -81,6 +81,12 @@ pub struct Settings {
     /// files without it get the default). Whoever sets it checks it with
     /// [`CallingHours::validate`]; hours that fail it are never open, so every call asks first.
     pub calling_hours: CallingHours,
+    /// Closing the window while calls are scheduled or a batch runs keeps MissionCall running
+    /// with an icon in the tray, so they are still placed (on by default).
+    pub keep_running_in_tray: bool,
+    /// "Pause all": no scheduled call and no batch row is placed until the user resumes (calls
+    /// already placed go on). Saved, so a restart and the CLI's runner keep it.
+    pub paused: bool,
 }
 
 impl Default for Settings {
@@ -95,6 +101,8 @@ impl Default for Settings {
             caller_business: None,
             disclose_ai: true,
             calling_hours: CallingHours::default(),
+            keep_running_in_tray: true,
+            paused: false,
         }
     }
 }

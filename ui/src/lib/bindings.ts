@@ -178,6 +178,21 @@ export const commands = {
 	/**  Places an overdue scheduled call now, because the user said so (once, at its own origin). */
 	placeScheduledNow: (id: number) => typedError<CallSummary, AppError>(__TAURI_INVOKE("place_scheduled_now", { id })),
 	/**
+	 *  What keeps MissionCall running with its window closed (scheduled calls, batches), whether
+	 *  "Pause all" is on, and whether closing the window keeps it running in the tray.
+	 */
+	getBackground: () => typedError<BackgroundWork, AppError>(__TAURI_INVOKE("get_background")),
+	/**
+	 *  "Pause all" (`true`): no scheduled call or batch row is placed until resumed (`false`);
+	 *  calls already placed go on. Saved, so a restart and the CLI's runner keep it.
+	 */
+	setPaused: (paused: boolean) => typedError<BackgroundWork, AppError>(__TAURI_INVOKE("set_paused", { paused })),
+	/**
+	 *  Whether closing the window keeps MissionCall running in the tray while calls are
+	 *  scheduled or a batch runs.
+	 */
+	setKeepRunningInTray: (on: boolean) => typedError<BackgroundWork, AppError>(__TAURI_INVOKE("set_keep_running_in_tray", { on })),
+	/**
 	 *  The UI's first screen is rendered. Prints the benchmark readiness line when
 	 *  `MISSIONCALL_BENCH_READY=1`, and loads the phone-number metadata in the background now
 	 *  that the window no longer competes for the CPU (it takes tens of milliseconds; the first
@@ -237,6 +252,20 @@ export type AppMode = {
 	baseUrl: string,
 	defaultRegion: string,
 	firstRun: boolean,
+};
+
+/**  What keeps MissionCall running with its window closed, and the settings about it. */
+export type BackgroundWork = {
+	/**  Closing the window while something waits keeps MissionCall running in the tray. */
+	keepRunningInTray: boolean,
+	/**  "Pause all" is on: no scheduled call or batch row is placed until resumed. */
+	paused: boolean,
+	/**  One-off scheduled calls waiting for their time. */
+	waiting: number,
+	/**  Batches this app runs. */
+	runningBatches: number,
+	/**  What waits, in words ("2 scheduled calls and 1 batch"). */
+	whatWaits: string,
 };
 
 /**  A backup written. */

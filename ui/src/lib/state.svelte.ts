@@ -3,7 +3,7 @@
 //! It never talks to Rust itself; components call `commands` and write results here.
 
 import { SvelteMap } from 'svelte/reactivity';
-import type { AppMode, CallFilter, CallSummary, Connection, OutcomeChoice, Region, StatusChoice } from './bindings';
+import type { AppMode, BackgroundWork, CallFilter, CallSummary, Connection, OutcomeChoice, Region, StatusChoice } from './bindings';
 import { noFilter } from './filter';
 
 export type View =
@@ -43,6 +43,9 @@ export const app = $state({
   /** Scheduled calls waiting (overdue included), and how many of them are overdue (the nav
    *  badge and the start-up banner); null until first asked. */
   scheduled: null as { waiting: number; overdue: number } | null,
+  /** What keeps MissionCall running with the window closed, whether "Pause all" is on, and
+   *  the tray setting; null until first asked (with the scheduled calls). */
+  background: null as BackgroundWork | null,
   /** Bumped on `scheduled-changed`: an open Scheduled list reads itself again. */
   scheduledChanges: 0,
   /** Bumped when names or tags change on many calls at once: open lists read them again. */
