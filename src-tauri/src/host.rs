@@ -83,17 +83,14 @@ impl Host for TauriHost {
         let _ = ScheduledChanged.emit(&self.app);
     }
 
-    fn tray_state(&self, shown: bool, paused: bool) {
-        use tauri::Manager;
-        if let Some(tray) = self.app.tray_by_id(crate::tray::TRAY_ID) {
-            if let Err(e) = tray.set_visible(shown) {
-                log::warn!("showing the tray icon: {e}");
-            }
-        }
-        if let Some(items) = self.app.try_state::<crate::tray::TrayItems<tauri::Wry>>() {
-            let _ = items
-                .pause
-                .set_text(missioncall_core::schedule::pause_menu_text(paused));
+    fn tray_state(&self, wanted: bool, paused: bool) {
+        let app = self.app.clone();
+        // Tray icons live on the main thread.
+        if let Err(e) = self
+            .app
+            .run_on_main_thread(move || crate::tray::sync(&app, wanted, paused))
+        {
+            log::warn!("updating the tray icon: {e}");
         }
     }
 

@@ -210,7 +210,6 @@ pub fn run() {
                 let handle = app.handle().clone();
                 primary.serve(move || show_main_window(&handle));
             }
-            tray::build(app.handle());
             let host = Arc::new(host::TauriHost::new(app.handle().clone()));
             // Opened in the background: the window loads its page meanwhile.
             app.manage(Starting::spawn(move || {

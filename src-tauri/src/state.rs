@@ -40,9 +40,10 @@ pub trait Host: Send + Sync + 'static {
     fn print(&self) -> Result<(), String>;
     /// Scheduled calls changed without the window asking (placed, refused, overdue).
     fn scheduled_changed(&self);
-    /// The tray icon: shown (the setting "keep running in the tray") and its "Pause all"
-    /// item's words.
-    fn tray_state(&self, shown: bool, paused: bool);
+    /// The tray icon: `wanted` when something waits and the setting "keep running in the tray"
+    /// is on (made if needed, and shown); otherwise hidden unless the window is. `paused`: its
+    /// "Pause all" item's words.
+    fn tray_state(&self, wanted: bool, paused: bool);
 }
 
 /// What a file dialog is for: the filter it offers.
@@ -261,8 +262,6 @@ impl AppState {
 
     /// Starts forwarding the manager's events to the window, then its session.
     pub async fn start(&self) -> CmdResult<AppMode> {
-        self.host
-            .tray_state(self.settings().keep_running_in_tray, self.manager.paused());
         self.forward_events();
         self.watch_follow_ups();
         self.manager.start().await?;
@@ -360,6 +359,9 @@ impl AppState {
                     }
                     Err(e) => tracing::warn!("placing scheduled calls: {e}"),
                 }
+                // The tray icon appears while something waits (made on the first round that
+                // finds work, never at launch).
+                sync_tray(&manager, host.as_ref());
                 let level = manager.settings().notifications;
                 if let Err(e) = announce_follow_ups(&history, host.as_ref(), level, &announced, now)
                 {
@@ -478,8 +480,7 @@ impl AppState {
     /// the tray, a notification says it too, since the window may be closed).
     pub fn set_paused(&self, paused: bool, from_tray: bool) -> CmdResult<BackgroundWork> {
         let saved = self.manager.set_paused(paused)?;
-        self.host
-            .tray_state(saved.keep_running_in_tray, saved.paused);
+        sync_tray(&self.manager, self.host.as_ref());
         self.host.scheduled_changed();
         if from_tray && saved.notifications != NotifyLevel::Off {
             let (title, body) = missioncall_core::schedule::pause_notice(paused);
@@ -490,17 +491,17 @@ impl AppState {
 
     /// Whether closing the window keeps MissionCall running in the tray.
     pub fn set_keep_running_in_tray(&self, on: bool) -> CmdResult<BackgroundWork> {
-        let saved = self.manager.set_keep_running_in_tray(on)?;
-        self.host
-            .tray_state(saved.keep_running_in_tray, saved.paused);
+        self.manager.set_keep_running_in_tray(on)?;
+        sync_tray(&self.manager, self.host.as_ref());
         self.background()
     }
 
     /// The window is being closed: `true` when MissionCall should keep running in the tray
-    /// instead of quitting (the setting is on and calls are scheduled or a batch runs); then a
+    /// instead of quitting: the setting is on, calls are scheduled or a batch runs, and
+    /// `tray_ready` says there is a tray icon to come back by (it makes one if needed). Then a
     /// notification (unless they are off) says so, and what waits. A history that cannot be
     /// read closes as asked.
-    pub fn close_to_tray(&self) -> bool {
+    pub fn close_to_tray(&self, tray_ready: impl FnOnce() -> bool) -> bool {
         let settings = self.settings();
         if !settings.keep_running_in_tray {
             return false;
@@ -512,7 +513,7 @@ impl AppState {
                 return false;
             }
         };
-        if !bg.has_work() {
+        if !bg.has_work() || !tray_ready() {
             return false;
         }
         if settings.notifications != NotifyLevel::Off {
@@ -525,6 +526,18 @@ impl AppState {
     /// Saves new settings.
     pub async fn set_settings(&self, new: Settings) -> CmdResult<Settings> {
         Ok(self.manager.set_settings(new).await?)
+    }
+}
+
+/// Tells the host whether the tray icon is wanted (the setting is on and something waits) and
+/// whether "Pause all" is on.
+fn sync_tray(manager: &Manager, host: &dyn Host) {
+    match manager.background() {
+        Ok(bg) => host.tray_state(
+            manager.settings().keep_running_in_tray && bg.has_work(),
+            bg.paused,
+        ),
+        Err(e) => tracing::warn!("checking what waits, for the tray: {e}"),
     }
 }
 

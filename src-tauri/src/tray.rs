@@ -21,15 +21,48 @@ pub struct TrayItems<R: Runtime> {
     pub pause: MenuItem<R>,
 }
 
-/// Makes the tray icon (hidden until the state says the setting is on). A system without a
-/// tray library (Linux without libayatana-appindicator) gets no icon: closing the window then
-/// quits, as it would without the setting.
-pub fn build<R: Runtime>(app: &AppHandle<R>) {
+/// Makes the tray icon if there is none yet; `true` when there is one. Made only when first
+/// needed (something waits, or the window is closed with something waiting), never at launch.
+/// A system without a tray library (Linux without libayatana-appindicator) gets no icon:
+/// closing the window then quits, as it would without the setting. Call on the main thread.
+pub fn ensure<R: Runtime>(app: &AppHandle<R>) -> bool {
+    if app.tray_by_id(TRAY_ID).is_some() {
+        return true;
+    }
     let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| make(app)));
     match made {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => log::warn!("no tray icon: {e}"),
-        Err(_) => log::warn!("no tray icon: this system has no tray library"),
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            log::warn!("no tray icon: {e}");
+            false
+        }
+        Err(_) => {
+            log::warn!("no tray icon: this system has no tray library");
+            false
+        }
+    }
+}
+
+/// Shows the tray icon when something waits (and the setting is on), or while the window is
+/// hidden (it is then the only way back); hides it otherwise. Its "Pause all" item follows
+/// `paused`. Call on the main thread.
+pub fn sync<R: Runtime>(app: &AppHandle<R>, wanted: bool, paused: bool) {
+    let window_hidden = app
+        .get_webview_window("main")
+        .is_some_and(|w| !w.is_visible().unwrap_or(true));
+    if wanted && !ensure(app) {
+        return;
+    }
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    if let Err(e) = tray.set_visible(wanted || window_hidden) {
+        log::warn!("showing the tray icon: {e}");
+    }
+    if let Some(items) = app.try_state::<TrayItems<R>>() {
+        let _ = items
+            .pause
+            .set_text(missioncall_core::schedule::pause_menu_text(paused));
     }
 }
 
@@ -69,9 +102,7 @@ fn make<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     if let Some(icon) = app.default_window_icon() {
         tray = tray.icon(icon.clone());
     }
-    let icon = tray.build(app)?;
-    // Shown once the settings are read (`Host::tray_state`).
-    icon.set_visible(false)?;
+    tray.build(app)?;
     app.manage(TrayItems { pause });
     Ok(())
 }
@@ -96,12 +127,10 @@ fn toggle_pause<R: Runtime>(app: &AppHandle<R>) {
 }
 
 /// The window is being closed: `true` when it should be hidden instead, MissionCall running
-/// on in the tray (there is a tray icon, the setting is on and something waits; see
-/// `AppState::close_to_tray`). Waits at most 2 s for a state still opening; then it closes.
+/// on in the tray (the setting is on, something waits, and there is a tray icon, made now if
+/// needed; see `AppState::close_to_tray`). Waits at most 2 s for a state still opening; then
+/// it closes. Called on the main thread.
 pub fn keep_running<R: Runtime>(app: &AppHandle<R>) -> bool {
-    if app.tray_by_id(TRAY_ID).is_none() {
-        return false;
-    }
     let Some(starting) = app.try_state::<Starting>() else {
         return false;
     };
@@ -109,7 +138,7 @@ pub fn keep_running<R: Runtime>(app: &AppHandle<R>) -> bool {
         tokio::time::timeout(Duration::from_secs(2), starting.get()).await
     });
     match state {
-        Ok(Ok(state)) => state.close_to_tray(),
+        Ok(Ok(state)) => state.close_to_tray(|| ensure(app)),
         _ => false,
     }
 }

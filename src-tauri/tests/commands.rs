@@ -146,7 +146,7 @@ struct RecordingHost {
     open_from: Mutex<Option<PathBuf>>,
     progress: Mutex<Vec<(u32, u32)>>,
     scheduled_events: std::sync::atomic::AtomicUsize,
-    /// The tray as last set: (shown, paused).
+    /// The tray as last set: (wanted, paused).
     tray: Mutex<Option<(bool, bool)>>,
 }
 
@@ -185,8 +185,8 @@ impl Host for RecordingHost {
         self.scheduled_events
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
-    fn tray_state(&self, shown: bool, paused: bool) {
-        *self.tray.lock().unwrap() = Some((shown, paused));
+    fn tray_state(&self, wanted: bool, paused: bool) {
+        *self.tray.lock().unwrap() = Some((wanted, paused));
     }
 }
 
@@ -2739,9 +2739,17 @@ fn closing_with_a_call_scheduled_keeps_running_and_pause_all_holds_it_until_resu
     h.ok("start_demo", json!({}));
     let state = h.state();
     let tray = || *h.host.tray.lock().unwrap();
-    assert_eq!(tray(), Some((true, false)), "the tray shown at start");
-    // Nothing waits: closing the window quits, and says nothing.
-    assert!(!state.close_to_tray());
+    let rounds = |n: u64| {
+        let looked = state.watch_rounds();
+        wait_until("rounds of the app's watch", || {
+            let seen = state.watch_rounds();
+            (seen >= looked + n, seen)
+        });
+    };
+    // Nothing waits: no tray icon wanted; closing the window quits, and says nothing.
+    rounds(1);
+    assert_eq!(tray(), Some((false, false)));
+    assert!(!state.close_to_tray(|| true));
     assert!(h.host.notes().is_empty());
 
     let confirmation = h
@@ -2760,8 +2768,14 @@ fn closing_with_a_call_scheduled_keeps_running_and_pause_all_holds_it_until_resu
         bg,
         json!({ "keepRunningInTray": true, "paused": false, "waiting": 1, "runningBatches": 0, "whatWaits": "1 scheduled call" })
     );
+    // The watch wants the tray icon now.
+    rounds(1);
+    assert_eq!(tray(), Some((true, false)));
+    // Without a tray icon to come back by (no tray library), closing quits, silently.
+    assert!(!state.close_to_tray(|| false));
+    assert!(h.host.notes().is_empty());
     // Now closing the window keeps the app running, and a notification says why.
-    assert!(state.close_to_tray());
+    assert!(state.close_to_tray(|| true));
     assert_eq!(
         h.host.notes().last().unwrap().0,
         "MissionCall is still running"
@@ -2817,12 +2831,13 @@ fn closing_with_a_call_scheduled_keeps_running_and_pause_all_holds_it_until_resu
         (n >= looked + 3, n)
     });
     assert_eq!(creates(), 1);
-    assert!(!state.close_to_tray(), "nothing waits any more");
+    assert!(!state.close_to_tray(|| true), "nothing waits any more");
+    rounds(1);
+    assert_eq!(tray(), Some((false, false)), "the tray icon is no longer wanted");
 
     // With the setting off, closing quits even while a call waits, and the tray is hidden.
     let bg = h.ok("set_keep_running_in_tray", json!({ "on": false }));
     assert_eq!(bg["keepRunningInTray"], false);
-    assert_eq!(tray(), Some((false, false)));
     let confirmation = h
         .confirm(NUMBER, None, "Ask about the Sunday hours", true)
         .unwrap();
@@ -2834,5 +2849,7 @@ fn closing_with_a_call_scheduled_keeps_running_and_pause_all_holds_it_until_resu
         "schedule_call",
         json!({ "token": confirmation["token"], "at": at, "anyway": false }),
     );
-    assert!(!state.close_to_tray());
+    assert!(!state.close_to_tray(|| true));
+    rounds(1);
+    assert_eq!(tray(), Some((false, false)), "no tray icon with the setting off");
 }

@@ -665,7 +665,7 @@ test('a scheduled call fires once while the window is closed to the tray, and th
       .stdout.split('\n')
       .filter(Boolean);
 
-  // Scheduled from the confirmation, 30 seconds ahead (the field takes seconds when given).
+  // Scheduled from the confirmation, 45 seconds ahead (the field takes seconds when given).
   await d.click("//nav//button[contains(., 'New call')]");
   await d.type("//input[@id='phone']", TRAY.number);
   await d.waitFor(`//*[@data-testid='phone-status'][contains(., ${lit(TRAY.display)})]`);
@@ -673,7 +673,7 @@ test('a scheduled call fires once while the window is closed to the tray, and th
   await d.click("//button[@type='submit'][contains(., 'Review call')]");
   await d.click("//dialog//button[contains(., 'Schedule…')]");
   await d.waitFor("//input[@id='schedule-at']");
-  const due = new Date(Date.now() + 30000);
+  const due = new Date(Date.now() + 45000);
   const p = (n) => String(n).padStart(2, '0');
   const local = `${due.getFullYear()}-${p(due.getMonth() + 1)}-${p(due.getDate())}T${p(due.getHours())}:${p(due.getMinutes())}:${p(due.getSeconds())}`;
   await d.exec(
@@ -685,9 +685,16 @@ test('a scheduled call fires once while the window is closed to the tray, and th
   const [job] = data(['scheduled', 'list']).filter((j) => j.phone_e164 === '+1' + TRAY.number);
   assert.equal(job.state, 'waiting');
 
+  // Settings says what would keep the app running.
+  await d.click("//nav//button[contains(., 'Settings')]");
+  await expectShown(d, "//*[@data-testid='background-now'][contains(., '1 scheduled call')]", 10000, 'what waits, in Settings');
+  await d.exec("document.querySelector('[data-testid=background-card]').scrollIntoView({ block: 'center' })");
+  await shot('14-when-the-window-is-closed');
+
   // The user closes the window, as with its close button: the app hides it and keeps running.
   const [win] = visibleWindows();
   assert.ok(win, 'the window is on screen');
+  assert.ok(Date.now() < due.getTime() - 5000, 'the test reached this point before the call was due');
   const closed = spawnSync('python3', [new URL('./close-window.py', import.meta.url).pathname, win], { encoding: 'utf8' });
   assert.equal(closed.status, 0, closed.stderr);
   await waitUntil(() => visibleWindows().length === 0, 10000, 'the window never went to the tray');
@@ -715,6 +722,78 @@ test('a scheduled call fires once while the window is closed to the tray, and th
   await waitUntil(() => visibleWindows().length === 1, 10000, 'the window never came back');
   await d.click("//nav//button[contains(., 'History')]");
   await d.waitFor(`//*[@data-testid='history-row'][contains(., ${lit(TRAY.display)})]`, 10000);
-  await shot('14-back-from-the-tray');
+  await shot('15-back-from-the-tray');
   assert.equal(callsTo().length, 1, 'still one call');
+});
+
+test('a scheduled call whose time passed while the app was closed asks first after a restart, then is placed once', async () => {
+  let d = driver;
+  if (!(await d.findAll(modePill('Demo'))).length) await startDemo(d);
+  const LATE = { number: '4155550188', display: '+1 415-555-0188', task: 'Ask whether the tailor has finished the suit' };
+  const data = (args) => {
+    const r = spawnSync(CLI, [...args, '--json'], { env: process.env, encoding: 'utf8', timeout: 30000 });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  };
+  const callsTo = () => data(['history', '--limit', '100']).filter((c) => c.phone_number === '+1' + LATE.number);
+
+  // Scheduled for the form's own suggestion (the next full hour, at least 30 minutes away).
+  await d.click("//nav//button[contains(., 'New call')]");
+  await d.type("//input[@id='phone']", LATE.number);
+  await d.waitFor(`//*[@data-testid='phone-status'][contains(., ${lit(LATE.display)})]`);
+  await d.type("//textarea[@id='task']", LATE.task);
+  await d.click("//button[@type='submit'][contains(., 'Review call')]");
+  await d.click("//dialog//button[contains(., 'Schedule…')]");
+  await d.click("//button[@data-testid='schedule-submit']");
+  await d.waitFor("//*[@data-testid='scheduled-done']", 10000);
+  const [job] = data(['scheduled', 'list']).filter((j) => j.phone_e164 === '+1' + LATE.number);
+  assert.equal(job.state, 'waiting');
+
+  // The app ends; while it is closed, the call's time passes (moved 10 minutes into the past,
+  // in the history file itself).
+  await driver.quit();
+  driver = undefined;
+  await waitUntil(() => lockIsFree(process.env.MISSIONCALL_DATA_DIR), 20000, 'the app never ended');
+  const moved = spawnSync(
+    'python3',
+    [
+      '-c',
+      'import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]); ' +
+        'c.execute("UPDATE scheduled_calls SET due_at = ? WHERE id = ?", (int(time.time() * 1000) - 600000, int(sys.argv[2]))); c.commit()',
+      join(process.env.MISSIONCALL_DATA_DIR, 'history.sqlite3'),
+      String(job.id),
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(moved.status, 0, moved.stderr);
+
+  // Started again: a banner asks; the call is overdue, and nothing was placed by itself.
+  d = await open();
+  await expectShown(d, "//*[@data-testid='overdue-banner']", 30000, 'the overdue banner');
+  await shot('16-overdue-after-restart');
+  assert.equal(data(['scheduled', 'list']).find((j) => j.id === job.id).state, 'overdue');
+  assert.equal(callsTo().length, 0, 'not placed silently');
+  await d.click("//*[@data-testid='overdue-banner']//button[contains(., 'Review')]");
+  const item = `//*[@data-testid='overdue-item'][contains(., ${lit(LATE.task)})]`;
+  await expectShown(d, item, 10000, 'the overdue call in Scheduled');
+  assert.equal(callsTo().length, 0, 'still not placed');
+  // A key is stored (an earlier test), so the app came back for real calls: the demo call is
+  // refused in plain words, nothing sent, until demo mode is on again.
+  await d.waitFor(modePill('Real calls'), 10000);
+  await d.click(`${item}//button[contains(., 'Place now')]`);
+  await expectShown(d, "//*[contains(., 'it can only be placed in demo mode. Nothing was sent.')]", 10000, 'the refusal');
+  assert.equal(callsTo().length, 0, 'nothing placed in real mode');
+  await startDemo(d);
+  await d.click("//nav//button[contains(., 'Scheduled')]");
+  await expectShown(d, item, 10000, 'the overdue call, still waiting');
+  await d.click(`${item}//button[contains(., 'Place now')]`);
+  try {
+    await waitUntil(() => callsTo().length === 1, 20000, 'Place now placed nothing');
+  } catch (e) {
+    await shot('17-place-now-failed');
+    throw new Error(`${e.message}; the window shows:\n${await d.pageText().catch(() => '(unreadable)')}`);
+  }
+  assert.equal(data(['scheduled', 'list', '--all']).find((j) => j.id === job.id).state, 'placed');
+  await waitUntil(() => callsTo().some((c) => c.status_text === 'Done'), 60000, 'the call never reached Done');
+  assert.equal(callsTo().length, 1, 'placed once');
 });
