@@ -2833,7 +2833,11 @@ fn closing_with_a_call_scheduled_keeps_running_and_pause_all_holds_it_until_resu
     assert_eq!(creates(), 1);
     assert!(!state.close_to_tray(|| true), "nothing waits any more");
     rounds(1);
-    assert_eq!(tray(), Some((false, false)), "the tray icon is no longer wanted");
+    assert_eq!(
+        tray(),
+        Some((false, false)),
+        "the tray icon is no longer wanted"
+    );
 
     // With the setting off, closing quits even while a call waits, and the tray is hidden.
     let bg = h.ok("set_keep_running_in_tray", json!({ "on": false }));
@@ -2851,5 +2855,9 @@ fn closing_with_a_call_scheduled_keeps_running_and_pause_all_holds_it_until_resu
     );
     assert!(!state.close_to_tray(|| true));
     rounds(1);
-    assert_eq!(tray(), Some((false, false)), "no tray icon with the setting off");
+    assert_eq!(
+        tray(),
+        Some((false, false)),
+        "no tray icon with the setting off"
+    );
 }
