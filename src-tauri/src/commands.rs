@@ -966,11 +966,20 @@ pub async fn drop_scheduled(app: State<'_, Starting>, id: i64) -> CmdResult<()> 
 }
 
 /// Places an overdue scheduled call now, because the user said so (once, at its own origin).
+/// Outside the calling hours: outsideCallingHours (nothing sent) unless `anyway` ("Place it
+/// anyway", recorded on the call) or the call was scheduled outside them on purpose.
 #[tauri::command]
 #[specta::specta]
-pub async fn place_scheduled_now(app: State<'_, Starting>, id: i64) -> CmdResult<CallSummary> {
+pub async fn place_scheduled_now(
+    app: State<'_, Starting>,
+    id: i64,
+    anyway: bool,
+) -> CmdResult<CallSummary> {
     let state = app.get().await?;
-    let rec = state.manager.confirm_scheduled(id).await?;
+    let rec = state
+        .manager
+        .confirm_scheduled_with(id, hours_choice(anyway))
+        .await?;
     Ok((&rec).into())
 }
 

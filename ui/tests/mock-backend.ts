@@ -212,8 +212,8 @@ export type MockApi = {
   addQuietly: (seed: SeedCall) => void;
   /** Changes the next `confirm_call` answer (what the backend says it will send). */
   patchNextConfirmation: (patch: Partial<Omit<Confirmation, 'token'>>) => void;
-  /** From now on `schedule_call` without `anyway` is refused as outside the calling hours,
-   *  with this sentence (`null`: accepted again). */
+  /** From now on `schedule_call` and `place_scheduled_now` without `anyway` are refused as
+   *  outside the calling hours, with this sentence (`null`: accepted again). */
   scheduleOutsideHours: (sentence: string | null) => void;
   /** A manual export goes on: sends `{done, total}`. */
   exportStep: (done: number) => void;
@@ -1585,6 +1585,11 @@ export function installMockBackend(config: MockConfig) {
       }
       case 'place_scheduled_now': {
         const j = findJob(Number(args.id));
+        if (scheduleRefusal && !args.anyway)
+          throw {
+            kind: 'outsideCallingHours',
+            message: `${scheduleRefusal} Nothing was sent. Schedule the call for an allowed time, or confirm that you want to call now anyway.`,
+          } satisfies AppError;
         return placeJob(j);
       }
       case 'ui_ready':

@@ -286,7 +286,7 @@ test('overdue calls: a banner on start, Place now (once) or Drop, never placed s
 
   await overdue.first().getByRole('button', { name: 'Place now' }).click();
   await expect(page.getByTestId('detail-name')).toHaveText(PHONE.displays['+442079460958']);
-  expect(await invocations(page, 'place_scheduled_now')).toEqual([{ id: 1 }]);
+  expect(await invocations(page, 'place_scheduled_now')).toEqual([{ id: 1, anyway: false }]);
   await expect(page.getByTestId('scheduled-count')).toHaveText('1 scheduled');
   await expect(banner).toHaveCount(0);
 });
@@ -435,4 +435,26 @@ test('paused from the tray: the window shows it when told, and the tray setting 
   await card.getByTestId('keep-running').uncheck();
   expect(await invocations(page, 'set_keep_running_in_tray')).toEqual([{ on: false }]);
   await expect(card.getByTestId('keep-running')).not.toBeChecked();
+});
+
+test('an overdue call outside the calling hours: Place now is refused in their words, Place it anyway places it', async ({ page }) => {
+  await openApp(page, {
+    hasKey: true,
+    now: NOW,
+    scheduled: [{ number: '020 7946 0958', task: TASK, inMinutes: -90 }],
+  });
+  await page.evaluate((sentence) => window.__mock.scheduleOutsideHours(sentence), OUTSIDE);
+  await page.getByTestId('overdue-banner').getByRole('button', { name: 'Review' }).click();
+  const item = page.getByTestId('overdue-item');
+  await expect(page.getByTestId('place-anyway')).toHaveCount(0);
+  await item.getByRole('button', { name: 'Place now' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'outside your calling hours' })).toBeVisible();
+  expect(await page.evaluate(() => window.__mock.callCount())).toBe(0);
+  await item.getByTestId('place-anyway').click();
+  await expect(page.getByTestId('detail-name')).toHaveText(PHONE.displays['+442079460958']);
+  expect(await invocations(page, 'place_scheduled_now')).toEqual([
+    { id: 1, anyway: false },
+    { id: 1, anyway: true },
+  ]);
+  expect(await page.evaluate(() => window.__mock.callCount())).toBe(1);
 });

@@ -415,7 +415,12 @@ pub enum ScheduledAction {
     /// Cancel a scheduled call before it is placed (ID: from `scheduled list`).
     Cancel { id: i64 },
     /// Place an overdue scheduled call now.
-    Confirm { id: i64 },
+    Confirm {
+        id: i64,
+        /// Outside your calling hours where they are: place it anyway (recorded on the call).
+        #[arg(long)]
+        anyway: bool,
+    },
     /// Drop an overdue scheduled call: it is not placed.
     Drop { id: i64 },
     /// Pause all: no scheduled call and no batch row is placed, here or in the app, until

@@ -200,10 +200,15 @@ pub async fn scheduled(g: &Global, action: ScheduledAction) -> Out {
             }
             Ok(exit::OK)
         }
-        ScheduledAction::Confirm { id } => {
+        ScheduledAction::Confirm { id, anyway } => {
             let m = manager(g, false)?;
             m.use_real().await?;
-            let placed = m.confirm_scheduled(id).await;
+            let choice = if anyway {
+                HoursChoice::CallAnyway
+            } else {
+                HoursChoice::Respect
+            };
+            let placed = m.confirm_scheduled_with(id, choice).await;
             m.shutdown().await;
             let rec = placed?;
             if g.json {

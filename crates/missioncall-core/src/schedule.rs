@@ -306,13 +306,13 @@ impl Calls {
     /// another runner took it, or the user cancelled it, and nothing is sent), then the one
     /// creation request. A job of another origin is refused, never re-routed.
     pub async fn place_scheduled(&self, job: &ScheduledJob) -> Result<CallRecord> {
-        let (attempt, prepared) = self.claim_scheduled(job)?;
+        let (attempt, prepared) = self.claim_scheduled(job, HoursChoice::Respect)?;
         self.send_attempt(attempt, &prepared).await
     }
 
     /// The part of [`Calls::place_scheduled`] before anything is sent: the checks, then the
     /// claim. Returns the attempt's id and what to send.
-    fn claim_scheduled(&self, job: &ScheduledJob) -> Result<(i64, Prepared)> {
+    fn claim_scheduled(&self, job: &ScheduledJob, now: HoursChoice) -> Result<(i64, Prepared)> {
         if &job.origin != self.origin() {
             return Err(Error::ScheduledElsewhere {
                 job_id: job.id,
@@ -335,19 +335,36 @@ impl Calls {
         };
         self.admit(&prepared, false)?;
         // The calling hours, now: a job the user scheduled outside them on purpose carries
-        // that choice; any other job is refused if the hours (or their settings) say no now.
-        let choice = if job.outside_hours.is_some() {
+        // that choice, and the user placing it now may make it (`now`, recorded on the call
+        // with the hours as they are now); any other job is refused if the hours (or their
+        // settings) say no now.
+        let kept = job.outside_hours.is_some();
+        let choice = if kept || now == HoursChoice::CallAnyway {
             HoursChoice::CallAnyway
         } else {
             HoursChoice::Respect
         };
-        self.hours_gate(&prepared.phone, self.history().now(), choice)?;
-        let attempt = self.history().claim_job(job.id, job.state)?;
+        let sentence = self.hours_gate(&prepared.phone, self.history().now(), choice)?;
+        let chosen_now = if kept { None } else { sentence.as_deref() };
+        let attempt = self.history().claim_job_as(job.id, job.state, chosen_now)?;
         Ok((attempt, prepared))
     }
 
     /// Places an overdue job now, because the user said so: once, through the attempt path.
+    /// Outside the calling hours it is refused ([`Error::OutsideCallingHours`], nothing sent)
+    /// unless the job was scheduled outside them on purpose; see [`Calls::confirm_overdue_with`].
     pub async fn confirm_overdue(&self, job_id: i64) -> Result<CallRecord> {
+        self.confirm_overdue_with(job_id, HoursChoice::Respect)
+            .await
+    }
+
+    /// [`Calls::confirm_overdue`], with the user's choice about the calling hours now:
+    /// [`HoursChoice::CallAnyway`] places it outside them, and the call records it.
+    pub async fn confirm_overdue_with(
+        &self,
+        job_id: i64,
+        choice: HoursChoice,
+    ) -> Result<CallRecord> {
         let job = self.history().job(job_id)?;
         if job.state != JobState::Overdue {
             return Err(HistoryError::JobState {
@@ -356,7 +373,8 @@ impl Calls {
             }
             .into());
         }
-        self.place_scheduled(&job).await
+        let (attempt, prepared) = self.claim_scheduled(&job, choice)?;
+        self.send_attempt(attempt, &prepared).await
     }
 
     /// Does what is due at `now`: waiting jobs (of any origin) more than [`GRACE`] late become
@@ -396,7 +414,7 @@ impl Calls {
                     continue;
                 }
             }
-            let (attempt, prepared) = match self.claim_scheduled(&job) {
+            let (attempt, prepared) = match self.claim_scheduled(&job, HoursChoice::Respect) {
                 Ok(claimed) => claimed,
                 Err(e) => {
                     // Nothing was written or sent for this job here.

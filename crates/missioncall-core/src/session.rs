@@ -640,9 +640,20 @@ impl Manager {
     /// Places an overdue scheduled call now, because the user said so, at its own origin
     /// (never re-routed): once, through the attempt path. Announces and follows the call.
     pub async fn confirm_scheduled(&self, job_id: i64) -> Result<CallRecord> {
+        self.confirm_scheduled_with(job_id, HoursChoice::Respect)
+            .await
+    }
+
+    /// [`Manager::confirm_scheduled`] with the user's choice about the calling hours now
+    /// ("Place it anyway", recorded on the call).
+    pub async fn confirm_scheduled_with(
+        &self,
+        job_id: i64,
+        choice: HoursChoice,
+    ) -> Result<CallRecord> {
         let job = self.history.job(job_id)?;
         let calls = self.calls_for_job(&job).await?;
-        let rec = self.announce_result(calls.confirm_overdue(job_id).await)?;
+        let rec = self.announce_result(calls.confirm_overdue_with(job_id, choice).await)?;
         self.follow(&rec).await;
         Ok(rec)
     }

@@ -332,3 +332,49 @@ async fn hours_saved_through_the_manager_apply_at_once_and_stay_on_disk() {
     assert_eq!(again.hours_rule().user_zone.name(), "Europe/Paris");
     again.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_overdue_call_outside_the_hours_waits_for_place_it_anyway_which_the_call_records() {
+    // 19:00 in San Francisco: scheduled for 20:30 there, inside the hours.
+    let evening = Utc.with_ymd_and_hms(2026, 1, 13, 3, 0, 0).unwrap();
+    let e = env(evening).await;
+    let job = e
+        .calls
+        .schedule_with(
+            &req(SF),
+            evening + chrono::Duration::minutes(90),
+            HoursChoice::Respect,
+        )
+        .unwrap();
+    // Nothing ran at its time; found at 23:00 there, it is overdue.
+    e.clock.set(late_evening_in_sf());
+    let report = e.calls.run_due(late_evening_in_sf()).await.unwrap();
+    assert_eq!(report.overdue.len(), 1);
+    // "Place now" is refused outside the hours: nothing sent, still overdue.
+    let refused = e.calls.confirm_overdue(job.id).await.unwrap_err();
+    assert!(
+        matches!(refused, Error::OutsideCallingHours { .. }),
+        "{refused}"
+    );
+    assert_eq!(e.sim.stats().creates, 0);
+    assert_eq!(
+        e.history.job(job.id).unwrap().state,
+        missioncall_core::history::JobState::Overdue
+    );
+    // "Place it anyway": placed once, and the call keeps the hours as they were then.
+    let placed = e
+        .calls
+        .confirm_overdue_with(job.id, HoursChoice::CallAnyway)
+        .await
+        .unwrap();
+    let kept = placed.outside_hours.expect("the call records the choice");
+    assert!(kept.contains("23:00"), "{kept}");
+    assert_eq!(e.sim.stats().creates, 1);
+    assert!(e
+        .calls
+        .confirm_overdue_with(job.id, HoursChoice::CallAnyway)
+        .await
+        .is_err());
+    assert_eq!(e.sim.stats().creates, 1);
+    assert_eq!(calls_in(&e.history), 1);
+}

@@ -175,8 +175,12 @@ export const commands = {
 	cancelScheduled: (id: number) => typedError<null, AppError>(__TAURI_INVOKE("cancel_scheduled", { id })),
 	/**  Drops an overdue scheduled call: it is not placed. */
 	dropScheduled: (id: number) => typedError<null, AppError>(__TAURI_INVOKE("drop_scheduled", { id })),
-	/**  Places an overdue scheduled call now, because the user said so (once, at its own origin). */
-	placeScheduledNow: (id: number) => typedError<CallSummary, AppError>(__TAURI_INVOKE("place_scheduled_now", { id })),
+	/**
+	 *  Places an overdue scheduled call now, because the user said so (once, at its own origin).
+	 *  Outside the calling hours: outsideCallingHours (nothing sent) unless `anyway` ("Place it
+	 *  anyway", recorded on the call) or the call was scheduled outside them on purpose.
+	 */
+	placeScheduledNow: (id: number, anyway: boolean) => typedError<CallSummary, AppError>(__TAURI_INVOKE("place_scheduled_now", { id, anyway })),
 	/**
 	 *  What keeps MissionCall running with its window closed (scheduled calls, batches), whether
 	 *  "Pause all" is on, and whether closing the window keeps it running in the tray.

@@ -256,6 +256,17 @@ impl History {
     /// (another process placed, cancelled or dropped it) nothing is written and
     /// [`HistoryError::JobState`] says where it is.
     pub fn claim_job(&self, id: i64, from: JobState) -> Result<i64> {
+        self.claim_job_as(id, from, None)
+    }
+
+    /// [`History::claim_job`], the attempt recording `outside_hours_now` (the user placed it
+    /// outside the calling hours just now, on purpose) instead of the job's own choice.
+    pub fn claim_job_as(
+        &self,
+        id: i64,
+        from: JobState,
+        outside_hours_now: Option<&str>,
+    ) -> Result<i64> {
         let owner = self.owner_id()?.to_owned();
         let now = self.now_ms();
         self.write(|tx| {
@@ -267,7 +278,7 @@ impl History {
                     phone_region: job.phone_region.as_deref(),
                     task: &job.task,
                     origin: &job.origin,
-                    outside_hours: job.outside_hours.as_deref(),
+                    outside_hours: outside_hours_now.or(job.outside_hours.as_deref()),
                 },
                 &owner,
                 now,
