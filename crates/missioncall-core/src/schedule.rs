@@ -116,11 +116,11 @@ impl Background {
         };
         let body = if self.paused {
             format!(
-                "{what} {verb}, paused: nothing is placed until you resume from the tray icon. Quit from there too."
+                "{what} {verb}, paused: nothing is placed until you resume. Open MissionCall again, or use its tray icon, to resume or quit."
             )
         } else {
             format!(
-                "{what} {verb}: MissionCall keeps running in the tray to place {them}. Show or quit it from the tray icon."
+                "{what} {verb}: MissionCall keeps running in the tray to place {them}. Open MissionCall again, or use its tray icon, to show it or quit."
             )
         };
         (

@@ -78,7 +78,7 @@ async fn while_paused_nothing_scheduled_is_placed_and_a_time_that_passed_asks_fi
     assert!(bg.has_work());
     assert_eq!(
         bg.tray_notice().1,
-        "2 scheduled calls wait: MissionCall keeps running in the tray to place them. Show or quit it from the tray icon."
+        "2 scheduled calls wait: MissionCall keeps running in the tray to place them. Open MissionCall again, or use its tray icon, to show it or quit."
     );
 
     // Another process sharing the data folder (the CLI) pauses everything.
@@ -89,6 +89,10 @@ async fn while_paused_nothing_scheduled_is_placed_and_a_time_that_passed_asks_fi
         "the pause saved by another process counts at once"
     );
     assert!(m.background().unwrap().paused);
+    assert_eq!(
+        m.background().unwrap().tray_notice().1,
+        "2 scheduled calls wait, paused: nothing is placed until you resume. Open MissionCall again, or use its tray icon, to resume or quit."
+    );
 
     // The first call's time comes: nothing is placed, it still waits.
     clock.set(noon_in_sf() + minutes(5) + chrono::Duration::seconds(10));
