@@ -2329,8 +2329,9 @@ fn a_number_on_the_do_not_call_list_is_refused_and_the_identity_is_in_the_confir
     assert_eq!(h.ok("get_caller_identity", json!({}))["name"], "Ada Okafor");
 }
 
-#[test]
-fn a_scheduled_call_is_placed_once_by_the_running_app_when_due() {
+/// The app in demo mode, on a pinned clock (12:00 UTC, 30 Nov 2026), with its watch running
+/// every few milliseconds: what the running app does on its own, with time moved by the test.
+fn demo_with_a_quick_watch() -> (Harness, Arc<ManualClock>) {
     let clock = ManualClock::new(
         chrono::Utc
             .with_ymd_and_hms(2026, 11, 30, 12, 0, 0)
@@ -2350,6 +2351,12 @@ fn a_scheduled_call_is_placed_once_by_the_running_app_when_due() {
         Ok(AppState::with_config(cfg, rec)?.with_watch_timing(quick_watch()))
     });
     h.ok("start_demo", json!({}));
+    (h, clock)
+}
+
+#[test]
+fn a_scheduled_call_is_placed_once_by_the_running_app_when_due() {
+    let (h, clock) = demo_with_a_quick_watch();
     let confirmation = h
         .confirm(NUMBER, None, "Ask about the opening hours", false)
         .unwrap();
@@ -2718,25 +2725,7 @@ fn a_batch_that_ends_while_the_app_runs_says_so_in_a_notification() {
 
 #[test]
 fn closing_with_a_call_scheduled_keeps_running_and_pause_all_holds_it_until_resumed() {
-    let clock = ManualClock::new(
-        chrono::Utc
-            .with_ymd_and_hms(2026, 11, 30, 12, 0, 0)
-            .unwrap(),
-    );
-    let c = clock.clone();
-    let dir = Arc::new(tempfile::tempdir().unwrap());
-    let keychain = MemKeychain::default();
-    let host = Arc::new(RecordingHost::default());
-    let (path, secrets, rec) = (dir.path().to_path_buf(), keychain.secrets(), host.clone());
-    let h = Harness::with_opener(dir, keychain, host, move || {
-        let mut cfg = ManagerConfig::new(path);
-        cfg.secrets = secrets;
-        cfg.demo_speed = SLOW;
-        cfg.clock = c;
-        cfg.enforce_hours = false;
-        Ok(AppState::with_config(cfg, rec)?.with_watch_timing(quick_watch()))
-    });
-    h.ok("start_demo", json!({}));
+    let (h, clock) = demo_with_a_quick_watch();
     let state = h.state();
     let tray = || *h.host.tray.lock().unwrap();
     let rounds = |n: u64| {

@@ -650,29 +650,49 @@ test('a CSV batch goes through its dry run, the count confirmed, a pause and a r
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The CLI's JSON answer (its last line) for `args`, on the app's own data folder. */
+function cliJson(args) {
+  const r = spawnSync(CLI, [...args, '--json'], { env: process.env, encoding: 'utf8', timeout: 30000 });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+/** The calls to `call`'s number in the history, as the CLI lists them. */
+function callsTo(call) {
+  return cliJson(['history', '--limit', '100']).filter((c) => c.phone_number === '+1' + call.number);
+}
+
+/** Types `call` in New call, reviews it, and picks "Schedule…" in the confirmation. */
+async function openSchedule(d, call) {
+  await d.click("//nav//button[contains(., 'New call')]");
+  await d.type("//input[@id='phone']", call.number);
+  await d.waitFor(`//*[@data-testid='phone-status'][contains(., ${lit(call.display)})]`);
+  await d.type("//textarea[@id='task']", call.task);
+  await d.click("//button[@type='submit'][contains(., 'Review call')]");
+  await d.click("//dialog//button[contains(., 'Schedule…')]");
+  await d.waitFor("//input[@id='schedule-at']");
+}
+
+/** Submits the schedule form; answers with the job the CLI lists for `call`. */
+async function submitSchedule(d, call) {
+  await d.click("//button[@data-testid='schedule-submit']");
+  await d.waitFor("//*[@data-testid='scheduled-done']", 10000);
+  const [job] = cliJson(['scheduled', 'list']).filter((j) => j.phone_e164 === '+1' + call.number);
+  assert.equal(job.state, 'waiting');
+  return job;
+}
+
 test('a scheduled call fires once while the window is closed to the tray, and the window comes back', async () => {
   const d = driver;
   if (!(await d.findAll(modePill('Demo'))).length) await startDemo(d);
   const TRAY = { number: '4155550177', display: '+1 415-555-0177', task: 'Ask whether the bakery has rye bread today' };
-  const data = (args) => {
-    const r = spawnSync(CLI, [...args, '--json'], { env: process.env, encoding: 'utf8', timeout: 30000 });
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout.trim().split('\n').pop());
-  };
-  const callsTo = () => data(['history', '--limit', '100']).filter((c) => c.phone_number === '+1' + TRAY.number);
   const visibleWindows = () =>
     spawnSync('xdotool', ['search', '--onlyvisible', '--name', '^MissionCall$'], { encoding: 'utf8' })
       .stdout.split('\n')
       .filter(Boolean);
 
   // Scheduled from the confirmation, 45 seconds ahead (the field takes seconds when given).
-  await d.click("//nav//button[contains(., 'New call')]");
-  await d.type("//input[@id='phone']", TRAY.number);
-  await d.waitFor(`//*[@data-testid='phone-status'][contains(., ${lit(TRAY.display)})]`);
-  await d.type("//textarea[@id='task']", TRAY.task);
-  await d.click("//button[@type='submit'][contains(., 'Review call')]");
-  await d.click("//dialog//button[contains(., 'Schedule…')]");
-  await d.waitFor("//input[@id='schedule-at']");
+  await openSchedule(d, TRAY);
   const due = new Date(Date.now() + 45000);
   const p = (n) => String(n).padStart(2, '0');
   const local = `${due.getFullYear()}-${p(due.getMonth() + 1)}-${p(due.getDate())}T${p(due.getHours())}:${p(due.getMinutes())}:${p(due.getSeconds())}`;
@@ -680,10 +700,7 @@ test('a scheduled call fires once while the window is closed to the tray, and th
     "const f = document.getElementById('schedule-at'); f.step = '1'; f.value = arguments[0]; f.dispatchEvent(new Event('input', { bubbles: true }));",
     [local],
   );
-  await d.click("//button[@data-testid='schedule-submit']");
-  await d.waitFor("//*[@data-testid='scheduled-done']", 10000);
-  const [job] = data(['scheduled', 'list']).filter((j) => j.phone_e164 === '+1' + TRAY.number);
-  assert.equal(job.state, 'waiting');
+  const job = await submitSchedule(d, TRAY);
 
   // Settings says what would keep the app running.
   await d.click("//nav//button[contains(., 'Settings')]");
@@ -708,11 +725,11 @@ test('a scheduled call fires once while the window is closed to the tray, and th
   }
 
   // Its time comes with the window closed: placed once, and followed to its end.
-  await waitUntil(() => callsTo().some((c) => c.status_text === 'Done'), 120000, 'the scheduled call was never placed and done');
+  await waitUntil(() => callsTo(TRAY).some((c) => c.status_text === 'Done'), 120000, 'the scheduled call was never placed and done');
   assert.equal(visibleWindows().length, 0, 'the window stayed closed');
-  const after = data(['scheduled', 'list', '--all']).find((j) => j.id === job.id);
+  const after = cliJson(['scheduled', 'list', '--all']).find((j) => j.id === job.id);
   assert.equal(after.state, 'placed');
-  const calls = callsTo();
+  const calls = callsTo(TRAY);
   assert.equal(calls.length, 1, `one call: ${JSON.stringify(calls)}`);
   assert.equal(calls[0].id, after.attempt_id);
 
@@ -723,31 +740,17 @@ test('a scheduled call fires once while the window is closed to the tray, and th
   await d.click("//nav//button[contains(., 'History')]");
   await d.waitFor(`//*[@data-testid='history-row'][contains(., ${lit(TRAY.display)})]`, 10000);
   await shot('15-back-from-the-tray');
-  assert.equal(callsTo().length, 1, 'still one call');
+  assert.equal(callsTo(TRAY).length, 1, 'still one call');
 });
 
 test('a scheduled call whose time passed while the app was closed asks first after a restart, then is placed once', async () => {
   let d = driver;
   if (!(await d.findAll(modePill('Demo'))).length) await startDemo(d);
   const LATE = { number: '4155550188', display: '+1 415-555-0188', task: 'Ask whether the tailor has finished the suit' };
-  const data = (args) => {
-    const r = spawnSync(CLI, [...args, '--json'], { env: process.env, encoding: 'utf8', timeout: 30000 });
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout.trim().split('\n').pop());
-  };
-  const callsTo = () => data(['history', '--limit', '100']).filter((c) => c.phone_number === '+1' + LATE.number);
 
   // Scheduled for the form's own suggestion (the next full hour, at least 30 minutes away).
-  await d.click("//nav//button[contains(., 'New call')]");
-  await d.type("//input[@id='phone']", LATE.number);
-  await d.waitFor(`//*[@data-testid='phone-status'][contains(., ${lit(LATE.display)})]`);
-  await d.type("//textarea[@id='task']", LATE.task);
-  await d.click("//button[@type='submit'][contains(., 'Review call')]");
-  await d.click("//dialog//button[contains(., 'Schedule…')]");
-  await d.click("//button[@data-testid='schedule-submit']");
-  await d.waitFor("//*[@data-testid='scheduled-done']", 10000);
-  const [job] = data(['scheduled', 'list']).filter((j) => j.phone_e164 === '+1' + LATE.number);
-  assert.equal(job.state, 'waiting');
+  await openSchedule(d, LATE);
+  const job = await submitSchedule(d, LATE);
 
   // The app ends; while it is closed, the call's time passes (moved 10 minutes into the past,
   // in the history file itself).
@@ -771,29 +774,29 @@ test('a scheduled call whose time passed while the app was closed asks first aft
   d = await open();
   await expectShown(d, "//*[@data-testid='overdue-banner']", 30000, 'the overdue banner');
   await shot('16-overdue-after-restart');
-  assert.equal(data(['scheduled', 'list']).find((j) => j.id === job.id).state, 'overdue');
-  assert.equal(callsTo().length, 0, 'not placed silently');
+  assert.equal(cliJson(['scheduled', 'list']).find((j) => j.id === job.id).state, 'overdue');
+  assert.equal(callsTo(LATE).length, 0, 'not placed silently');
   await d.click("//*[@data-testid='overdue-banner']//button[contains(., 'Review')]");
   const item = `//*[@data-testid='overdue-item'][contains(., ${lit(LATE.task)})]`;
   await expectShown(d, item, 10000, 'the overdue call in Scheduled');
-  assert.equal(callsTo().length, 0, 'still not placed');
+  assert.equal(callsTo(LATE).length, 0, 'still not placed');
   // A key is stored (an earlier test), so the app came back for real calls: the demo call is
   // refused in plain words, nothing sent, until demo mode is on again.
   await d.waitFor(modePill('Real calls'), 10000);
   await d.click(`${item}//button[contains(., 'Place now')]`);
   await expectShown(d, "//*[contains(., 'it can only be placed in demo mode. Nothing was sent.')]", 10000, 'the refusal');
-  assert.equal(callsTo().length, 0, 'nothing placed in real mode');
+  assert.equal(callsTo(LATE).length, 0, 'nothing placed in real mode');
   await startDemo(d);
   await d.click("//nav//button[contains(., 'Scheduled')]");
   await expectShown(d, item, 10000, 'the overdue call, still waiting');
   await d.click(`${item}//button[contains(., 'Place now')]`);
   try {
-    await waitUntil(() => callsTo().length === 1, 20000, 'Place now placed nothing');
+    await waitUntil(() => callsTo(LATE).length === 1, 20000, 'Place now placed nothing');
   } catch (e) {
     await shot('17-place-now-failed');
     throw new Error(`${e.message}; the window shows:\n${await d.pageText().catch(() => '(unreadable)')}`);
   }
-  assert.equal(data(['scheduled', 'list', '--all']).find((j) => j.id === job.id).state, 'placed');
-  await waitUntil(() => callsTo().some((c) => c.status_text === 'Done'), 60000, 'the call never reached Done');
-  assert.equal(callsTo().length, 1, 'placed once');
+  assert.equal(cliJson(['scheduled', 'list', '--all']).find((j) => j.id === job.id).state, 'placed');
+  await waitUntil(() => callsTo(LATE).some((c) => c.status_text === 'Done'), 60000, 'the call never reached Done');
+  assert.equal(callsTo(LATE).length, 1, 'placed once');
 });
