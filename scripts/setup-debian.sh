@@ -11,8 +11,9 @@ PKGS=(
   # pkg-config), the history (the system's SQLite, with FTS5)
   build-essential pkg-config libssl-dev libdbus-1-dev libsqlite3-dev
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
-  # run headless, screenshots
-  xvfb xauth xdotool imagemagick dbus
+  # run headless, screenshots; python3 for the benchmarks and for the e2e (it closes the window
+  # as a window manager's close button does, and moves a call's time in the history file)
+  xvfb xauth xdotool imagemagick dbus python3
   # a real keychain and real notifications
   gnome-keyring libsecret-tools dunst libnotify-bin
   # browser and WebDriver tests
