@@ -188,6 +188,7 @@ test('XSS corpus renders as literal text everywhere', async ({ page }) => {
     'confirm_call', 'place_call',
     'list_follow_ups', 'list_tags', 'list_contacts', // reads: the navigation's count, the filters' choices
     'list_scheduled', 'list_do_not_call', // reads: the Scheduled badge, a call's do-not-call line
+    'get_background', // read: whether "Pause all" is on (the paused banner)
     'ui_ready', // the readiness signal the first screen always sends
   ]);
   const unexpected = (await commandNames(page)).filter((c) => !allowed.has(c));
