@@ -167,3 +167,73 @@ fn an_older_settings_file_gets_the_defaults() {
     assert!(s.keep_running_in_tray);
     assert!(!s.paused);
 }
+
+#[tokio::test]
+async fn a_running_batch_keeps_the_app_running_and_waits_while_paused() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(noon_in_sf());
+    let m = open(dir.path(), clock.clone());
+    m.start_demo().await.unwrap();
+    let file = b"name,phone\nAda,(415) 555-2671\nBen,(415) 555-2672\n";
+    let plan = m
+        .plan_batch(
+            file,
+            "Ask {{name}} whether the order arrived",
+            Some("US".into()),
+            None,
+            None,
+        )
+        .unwrap();
+    // Paused before it starts: its rows wait.
+    m.set_paused(true).unwrap();
+    let batch = m
+        .start_batch(
+            "customers.csv",
+            "Ask {{name}} whether the order arrived",
+            &plan,
+            1,
+        )
+        .await
+        .unwrap();
+    let bg = m.background().unwrap();
+    assert_eq!(
+        (bg.waiting, bg.running_batches),
+        (0, 1),
+        "batch rows are not one-off calls"
+    );
+    assert!(bg.has_work());
+    assert_eq!(bg.what_waits(), "1 batch");
+    let report = m.run_due().await.unwrap();
+    assert!(report.placed.is_empty(), "{report:?}");
+    assert_eq!(calls_in(&m), 0);
+    // Resumed: its first row is placed (one at a time).
+    m.set_paused(false).unwrap();
+    let report = m.run_due().await.unwrap();
+    assert_eq!(report.placed.len(), 1, "{report:?}");
+    assert_eq!(m.history().batch(batch.id).unwrap().counts.placed, 1);
+    // Another process sharing the folder does not run it: nothing keeps that one running.
+    let other = open(dir.path(), ManualClock::new(noon_in_sf()));
+    assert_eq!(other.background().unwrap().running_batches, 0);
+    // This process ends (its hold on the batch with it).
+    m.shutdown().await;
+    drop(m);
+
+    // The other finds it without its runner while paused: it is paused, and said.
+    other.set_paused(true).unwrap();
+    let report = other.run_due().await.unwrap();
+    assert_eq!(
+        report
+            .paused_batches
+            .iter()
+            .map(|b| b.id)
+            .collect::<Vec<_>>(),
+        vec![batch.id]
+    );
+    let bg = other.background().unwrap();
+    assert_eq!(
+        bg.running_batches, 0,
+        "a paused batch of no one keeps nothing running"
+    );
+    assert!(!bg.has_work());
+    other.shutdown().await;
+}
