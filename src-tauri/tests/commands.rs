@@ -2614,7 +2614,7 @@ fn a_csv_batch_is_dry_run_started_paused_resumed_exported_and_cancelled() {
     });
     let paused = h.ok("pause_batch", json!({ "id": id }));
     assert_eq!(paused["canResume"], true);
-    let rows = h.ok("batch_rows", json!({ "id": id }));
+    let rows = rows_with_task_ids(&h, &id, 2);
     for r in rows
         .as_array()
         .unwrap()
@@ -2631,7 +2631,7 @@ fn a_csv_batch_is_dry_run_started_paused_resumed_exported_and_cancelled() {
         let sends = h.demo_sends();
         (sends.0 == 3, sends)
     });
-    let rows = h.ok("batch_rows", json!({ "id": id }));
+    let rows = rows_with_task_ids(&h, &id, 3);
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 4);
     assert_eq!(rows[2]["stateLabel"], "Not called");
@@ -2660,6 +2660,21 @@ fn a_csv_batch_is_dry_run_started_paused_resumed_exported_and_cancelled() {
     let (kind, message) = h.err("resume_batch", json!({ "id": id }));
     assert_eq!(kind, "invalidInput");
     assert!(message.contains("cannot be resumed"), "{message}");
+}
+
+/// The batch's rows once `n` of their calls have a task id (the service has the creations
+/// before the answers are in: a row's task id is recorded when its call's answer arrives).
+fn rows_with_task_ids(h: &Harness, id: &Value, n: usize) -> Value {
+    wait_until("the task ids recorded", || {
+        let rows = h.ok("batch_rows", json!({ "id": id }));
+        let ids = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["call"]["taskId"].is_string())
+            .count();
+        (ids == n, rows)
+    })
 }
 
 #[test]
@@ -2693,7 +2708,7 @@ fn a_batch_that_ends_while_the_app_runs_says_so_in_a_notification() {
         !h.host.notes().iter().any(|(t, _)| t.starts_with("Batch")),
         "nothing said while it runs"
     );
-    let rows = h.ok("batch_rows", json!({ "id": batch["id"] }));
+    let rows = rows_with_task_ids(&h, &batch["id"], 2);
     for r in rows
         .as_array()
         .unwrap()
