@@ -942,10 +942,10 @@ pub struct BackgroundWork {
     pub what_waits: String,
 }
 
-impl BackgroundWork {
-    pub fn new(settings: &CoreSettings, bg: missioncall_core::schedule::Background) -> Self {
+impl From<missioncall_core::schedule::Background> for BackgroundWork {
+    fn from(bg: missioncall_core::schedule::Background) -> Self {
         BackgroundWork {
-            keep_running_in_tray: settings.keep_running_in_tray,
+            keep_running_in_tray: bg.keep_running_in_tray,
             paused: bg.paused,
             waiting: u32::try_from(bg.waiting).unwrap_or(u32::MAX),
             running_batches: u32::try_from(bg.running_batches).unwrap_or(u32::MAX),

@@ -472,8 +472,7 @@ impl AppState {
     /// What would keep MissionCall running with its window closed, and the two settings about
     /// it.
     pub fn background(&self) -> CmdResult<BackgroundWork> {
-        let bg = self.manager.background()?;
-        Ok(BackgroundWork::new(&self.settings(), bg))
+        Ok(BackgroundWork::from(self.manager.background()?))
     }
 
     /// "Pause all" (`true`) or resume: saved, the tray's words changed, the window told (from
@@ -502,10 +501,6 @@ impl AppState {
     /// notification (unless they are off) says so, and what waits. A history that cannot be
     /// read closes as asked.
     pub fn close_to_tray(&self, tray_ready: impl FnOnce() -> bool) -> bool {
-        let settings = self.settings();
-        if !settings.keep_running_in_tray {
-            return false;
-        }
         let bg = match self.manager.background() {
             Ok(bg) => bg,
             Err(e) => {
@@ -513,10 +508,10 @@ impl AppState {
                 return false;
             }
         };
-        if !bg.has_work() || !tray_ready() {
+        if !bg.keeps_running() || !tray_ready() {
             return false;
         }
-        if settings.notifications != NotifyLevel::Off {
+        if self.settings().notifications != NotifyLevel::Off {
             let (title, body) = bg.tray_notice();
             self.host.notify(&title, &body);
         }
@@ -533,10 +528,7 @@ impl AppState {
 /// whether "Pause all" is on.
 fn sync_tray(manager: &Manager, host: &dyn Host) {
     match manager.background() {
-        Ok(bg) => host.tray_state(
-            manager.settings().keep_running_in_tray && bg.has_work(),
-            bg.paused,
-        ),
+        Ok(bg) => host.tray_state(bg.keeps_running(), bg.paused),
         Err(e) => tracing::warn!("checking what waits, for the tray: {e}"),
     }
 }

@@ -2354,19 +2354,36 @@ fn demo_with_a_quick_watch() -> (Harness, Arc<ManualClock>) {
     (h, clock)
 }
 
-#[test]
-fn a_scheduled_call_is_placed_once_by_the_running_app_when_due() {
-    let (h, clock) = demo_with_a_quick_watch();
-    let confirmation = h
-        .confirm(NUMBER, None, "Ask about the opening hours", false)
-        .unwrap();
-    let at = (clock.now() + chrono::Duration::minutes(3))
+/// Confirms a call to [`NUMBER`] with `task` and schedules it `after` the clock's time (local,
+/// to the minute); answers with the confirmation and the scheduled call.
+fn schedule_in(
+    h: &Harness,
+    clock: &ManualClock,
+    task: &str,
+    force: bool,
+    after: chrono::Duration,
+) -> (Value, Value) {
+    let confirmation = h.confirm(NUMBER, None, task, force).unwrap();
+    let at = (clock.now() + after)
         .with_timezone(&chrono::Local)
         .format("%Y-%m-%dT%H:%M")
         .to_string();
     let job = h.ok(
         "schedule_call",
         json!({ "token": confirmation["token"], "at": at, "anyway": false }),
+    );
+    (confirmation, job)
+}
+
+#[test]
+fn a_scheduled_call_is_placed_once_by_the_running_app_when_due() {
+    let (h, clock) = demo_with_a_quick_watch();
+    let (confirmation, job) = schedule_in(
+        &h,
+        &clock,
+        "Ask about the opening hours",
+        false,
+        chrono::Duration::minutes(3),
     );
     assert_eq!(job["overdue"], false);
     assert_eq!(
@@ -2756,16 +2773,12 @@ fn closing_with_a_call_scheduled_keeps_running_and_pause_all_holds_it_until_resu
     assert!(!state.close_to_tray(|| true));
     assert!(h.host.notes().is_empty());
 
-    let confirmation = h
-        .confirm(NUMBER, None, "Ask about the opening hours", false)
-        .unwrap();
-    let at = (clock.now() + chrono::Duration::minutes(3))
-        .with_timezone(&chrono::Local)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string();
-    h.ok(
-        "schedule_call",
-        json!({ "token": confirmation["token"], "at": at, "anyway": false }),
+    schedule_in(
+        &h,
+        &clock,
+        "Ask about the opening hours",
+        false,
+        chrono::Duration::minutes(3),
     );
     let bg = h.ok("get_background", json!({}));
     assert_eq!(
@@ -2846,16 +2859,12 @@ fn closing_with_a_call_scheduled_keeps_running_and_pause_all_holds_it_until_resu
     // With the setting off, closing quits even while a call waits, and the tray is hidden.
     let bg = h.ok("set_keep_running_in_tray", json!({ "on": false }));
     assert_eq!(bg["keepRunningInTray"], false);
-    let confirmation = h
-        .confirm(NUMBER, None, "Ask about the Sunday hours", true)
-        .unwrap();
-    let at = (clock.now() + chrono::Duration::hours(2))
-        .with_timezone(&chrono::Local)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string();
-    h.ok(
-        "schedule_call",
-        json!({ "token": confirmation["token"], "at": at, "anyway": false }),
+    schedule_in(
+        &h,
+        &clock,
+        "Ask about the Sunday hours",
+        true,
+        chrono::Duration::hours(2),
     );
     assert!(!state.close_to_tray(|| true));
     rounds(1);

@@ -753,7 +753,7 @@ fn outreach_fixture() -> Value {
             let bg = schedule::Background {
                 waiting,
                 running_batches,
-                paused: false,
+                ..schedule::Background::default()
             };
             what_waits.insert(
                 format!("{waiting},{running_batches}"),

@@ -78,6 +78,9 @@ pub struct Background {
     pub running_batches: usize,
     /// "Pause all" is on: nothing scheduled is placed until the user resumes.
     pub paused: bool,
+    /// The setting: closing the window keeps MissionCall running in the tray while something
+    /// waits.
+    pub keep_running_in_tray: bool,
 }
 
 impl Background {
@@ -85,6 +88,12 @@ impl Background {
     /// app that quits would lose the resume).
     pub fn has_work(&self) -> bool {
         self.waiting > 0 || self.running_batches > 0
+    }
+
+    /// Whether closing the window keeps MissionCall running (in the tray), and so whether the
+    /// tray icon is wanted: the setting is on and something waits.
+    pub fn keeps_running(&self) -> bool {
+        self.keep_running_in_tray && self.has_work()
     }
 
     /// What waits, in words: "2 scheduled calls and 1 batch".

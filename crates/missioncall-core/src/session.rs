@@ -352,13 +352,8 @@ impl Manager {
     /// Checks and saves who calls are made for; every confirmation from now on carries its
     /// sentence (or none, for an empty identity). Returns the settings as saved.
     pub fn set_caller_identity(&self, identity: CallerIdentity) -> Result<Settings> {
-        let checked = self.settings().with_caller_identity(identity).validated()?;
-        checked.save(&self.cfg.data_dir)?;
-        if let Ok(mut s) = self.settings.lock() {
-            *s = checked.clone();
-        }
+        let checked = self.update_settings(|s| *s = s.clone().with_caller_identity(identity))?;
         self.identity.set(checked.caller_identity());
-        self.first_run.store(false, Ordering::Relaxed);
         Ok(checked)
     }
 
@@ -410,6 +405,7 @@ impl Manager {
             waiting,
             running_batches,
             paused: self.paused(),
+            keep_running_in_tray: self.settings().keep_running_in_tray,
         })
     }
 
@@ -446,21 +442,12 @@ impl Manager {
     /// Checks and saves the calling hours; every confirmation and placement from now on
     /// respects them. Returns the settings as saved.
     pub fn set_calling_hours(&self, hours: CallingHours) -> Result<Settings> {
-        let checked = Settings {
-            calling_hours: hours,
-            ..self.settings()
-        }
-        .validated()?;
-        checked.save(&self.cfg.data_dir)?;
-        if let Ok(mut s) = self.settings.lock() {
-            *s = checked.clone();
-        }
+        let checked = self.update_settings(|s| s.calling_hours = hours)?;
         let zone = self.hours_rule().user_zone;
         self.hours.set(self.cfg.enforce_hours.then_some(HoursRule {
             hours: checked.calling_hours,
             user_zone: zone,
         }));
-        self.first_run.store(false, Ordering::Relaxed);
         Ok(checked)
     }
 
