@@ -746,8 +746,10 @@ async fn a_refused_create_is_retried_until_the_service_is_up_and_creates_one_tas
     let c = Client::builder(ApiKey::new(DEMO_KEY).unwrap())
         .base_url(base_on_port(port))
         .timeout(Duration::from_secs(5))
+        // Up to ~20 s of refused tries: a deadline for the service to come up on a busy
+        // machine (60 tries, 1.2 s, ran out once in a cold CI run), not a wait.
         .retry_policy(RetryPolicy {
-            max_retries: 60,
+            max_retries: 1000,
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(20),
             ..RetryPolicy::default()
